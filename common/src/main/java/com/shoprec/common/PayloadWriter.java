@@ -1,0 +1,177 @@
+package com.shoprec.common;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Writes the pre-serialized UTF-8 JSON payloads the batch stores in Redis and the server sends unchanged.
+ *
+ * <p>Not thread-safe: one instance per partition (or per thread) reuses its buffer. The customer payload
+ * keeps the shape existing clients read:
+ * <pre>{@code
+ * {"customer_id":"410169","week":"2025_W45","segment":"LIGHT",
+ *  "recommendations":[{"product_id":"25432060","score":0.8,"rank":1,"source":"repurchase",
+ *                      "reason":{"times_bought":12,"last_bought":"2025-10-30"}}],
+ *  "count":25,"discovery_count":15,"generated_at":"2025-11-09T06:00:00Z"}
+ * }</pre>
+ */
+public final class PayloadWriter {
+
+  /** {@code source} of items the customer has bought before. */
+  public static final String SOURCE_REPURCHASE = "repurchase";
+  /** {@code source} of items new to the customer, from neighbours, ALS or co-occurrence. */
+  public static final String SOURCE_DISCOVERY = "discovery";
+  /** {@code source} of items filled in from popularity. */
+  public static final String SOURCE_POPULAR = "popular";
+
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final byte[] FALLBACK_MARK = ",\"fallback\":true,".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] CUSTOMER_ID_OPEN = "{\"customer_id\":".getBytes(StandardCharsets.UTF_8);
+
+  private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(2048);
+
+  /**
+   * One entry of a list.
+   *
+   * @param id the product id, or the customer id in audience and neighbour lists
+   * @param score higher is better; written as given
+   * @param rank 1-based position
+   * @param source {@code repurchase}, {@code discovery} or {@code popular}; null to omit
+   * @param reasonJson a JSON object saying why, written verbatim; null to omit
+   */
+  public record Item(String id, double score, int rank, String source, String reasonJson)
+      implements Serializable {
+    public Item {
+      Objects.requireNonNull(id, "id");
+    }
+  }
+
+  /** A customer's weekly list. {@code discovery_count} counts items whose source is discovery. */
+  public byte[] customerList(
+      String customerId, String week, String segment, List<Item> items, Instant generatedAt) {
+    return write(g -> {
+      g.writeStringField("customer_id", customerId);
+      writeCustomerBody(g, week, segment, items, generatedAt);
+    });
+  }
+
+  /**
+   * The popular list in the customer shape, without a customer id: the server answers an unknown
+   * customer with {@link #fallbackFor(String, byte[])} of these bytes.
+   */
+  public byte[] fallbackBody(String week, List<Item> items, Instant generatedAt) {
+    return write(g -> writeCustomerBody(g, week, null, items, generatedAt));
+  }
+
+  /** Any other list: {@code {"<subject>":"id","week":…,"<array>":[…],"count":n,"generated_at":…}}. */
+  public byte[] list(PayloadKind kind, String subject, String week, List<Item> items, Instant generatedAt) {
+    if (kind == PayloadKind.CUSTOMER_RECS) {
+      throw new IllegalArgumentException("customer lists have their own shape: use customerList");
+    }
+    return write(g -> {
+      g.writeStringField(kind.subjectField(), subject);
+      g.writeStringField("week", week);
+      writeItems(g, kind.arrayField(), kind.itemIdField(), items);
+      g.writeNumberField("count", items.size());
+      g.writeStringField("generated_at", timestamp(generatedAt));
+    });
+  }
+
+  /**
+   * The answer to a customer without a list: {@code {"customer_id":"<id>","fallback":true,} followed by the
+   * stored fallback body after its opening brace. The stored bytes are copied, never parsed.
+   */
+  public static byte[] fallbackFor(String customerId, byte[] fallbackBody) {
+    if (fallbackBody.length < 2 || fallbackBody[0] != '{') {
+      throw new IllegalArgumentException("fallback body is not a JSON object");
+    }
+    byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(customerId);
+    int length = CUSTOMER_ID_OPEN.length + quoted.length + 2 + FALLBACK_MARK.length + fallbackBody.length - 1;
+    byte[] out = new byte[length];
+    int at = 0;
+    System.arraycopy(CUSTOMER_ID_OPEN, 0, out, at, CUSTOMER_ID_OPEN.length);
+    at += CUSTOMER_ID_OPEN.length;
+    out[at++] = '"';
+    System.arraycopy(quoted, 0, out, at, quoted.length);
+    at += quoted.length;
+    out[at++] = '"';
+    System.arraycopy(FALLBACK_MARK, 0, out, at, FALLBACK_MARK.length);
+    at += FALLBACK_MARK.length;
+    System.arraycopy(fallbackBody, 1, out, at, fallbackBody.length - 1);
+    return out;
+  }
+
+  /** {@code 2025-11-09T06:00:00Z}: UTC, whole seconds. */
+  public static String timestamp(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static void writeCustomerBody(
+      JsonGenerator g, String week, String segment, List<Item> items, Instant generatedAt)
+      throws IOException {
+    g.writeStringField("week", week);
+    if (segment == null) {
+      g.writeNullField("segment");
+    } else {
+      g.writeStringField("segment", segment);
+    }
+    PayloadKind kind = PayloadKind.CUSTOMER_RECS;
+    writeItems(g, kind.arrayField(), kind.itemIdField(), items);
+    g.writeNumberField("count", items.size());
+    int discovery = 0;
+    for (Item item : items) {
+      if (SOURCE_DISCOVERY.equals(item.source())) {
+        discovery++;
+      }
+    }
+    g.writeNumberField("discovery_count", discovery);
+    g.writeStringField("generated_at", timestamp(generatedAt));
+  }
+
+  private static void writeItems(JsonGenerator g, String arrayField, String idField, List<Item> items)
+      throws IOException {
+    g.writeArrayFieldStart(arrayField);
+    for (Item item : items) {
+      g.writeStartObject();
+      g.writeStringField(idField, item.id());
+      g.writeNumberField("score", item.score());
+      g.writeNumberField("rank", item.rank());
+      if (item.source() != null) {
+        g.writeStringField("source", item.source());
+      }
+      if (item.reasonJson() != null) {
+        g.writeFieldName("reason");
+        g.writeRawValue(item.reasonJson());
+      }
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  private interface Body {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  private byte[] write(Body body) {
+    buffer.reset();
+    try (JsonGenerator g = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      body.write(g);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing a payload to memory failed", e);
+    }
+    return buffer.toByteArray();
+  }
+}

