@@ -1,0 +1,43 @@
+package com.shoprec.jobs;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Times the job's stages, logs each start and end, and tells a listener (the job log) how long each took. */
+final class Stages {
+  private static final Logger LOG = LoggerFactory.getLogger("shoprec.stage");
+
+  private final Map<String, Long> millis = new LinkedHashMap<>();
+  private BiConsumer<String, Long> listener = (stage, ms) -> { };
+
+  void onEnd(BiConsumer<String, Long> listener) {
+    this.listener = listener;
+    millis.forEach(listener);
+  }
+
+  <T> T run(String stage, Supplier<T> body) {
+    LOG.info("{}: started", stage);
+    long start = System.nanoTime();
+    T result = body.get();
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    millis.put(stage, ms);
+    LOG.info("{}: done in {} ms", stage, ms);
+    listener.accept(stage, ms);
+    return result;
+  }
+
+  void run(String stage, Runnable body) {
+    run(stage, () -> {
+      body.run();
+      return null;
+    });
+  }
+
+  Map<String, Long> timings() {
+    return Map.copyOf(millis);
+  }
+}

@@ -1,0 +1,308 @@
+package com.shoprec.jobs.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import java.io.File;
+import java.io.Serializable;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything the job is told, read once from {@code reference.conf}, an optional overlay and the flags,
+ * checked at once, then only read. A bad value fails here with the key's name, before anything runs.
+ */
+public final class JobSettings implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  public static final List<String> SEGMENTS =
+      List.of("HEAVY", "REGULAR_CONSISTENT", "REGULAR_EXPLORATORY", "LIGHT");
+
+  public enum InputFormat { CSV, JDBC }
+
+  public enum SegmentMode { ABSOLUTE, QUANTILE, AUTO }
+
+  /** Source column names of the order fields; quantity and price may be absent (null). */
+  public record Columns(String orderId, String customerId, String productId, String ts, String quantity,
+      String price) implements Serializable {}
+
+  public record Jdbc(String url, String table, String query, String user, String passwordEnv,
+      String partitionColumn, String lowerBound, String upperBound, int numPartitions, int fetchSize)
+      implements Serializable {}
+
+  public record Input(InputFormat format, String path, boolean header, String delimiter,
+      String timestampFormat, String timezone, Columns columns, List<String> excludedProducts,
+      int rejectSamplePerReason, Jdbc jdbc) implements Serializable {}
+
+  public record Segments(SegmentMode mode, int heavyMinOrders, int lightMaxOrders, double heavyQuantile,
+      double lightQuantile, double autoMaxShare, int recentDays, double exploratoryMinNewShare,
+      Map<String, Double> discoveryShare) implements Serializable {}
+
+  public record Repurchase(double halfLifeDays, double dueWeight, double singlePurchaseDue,
+      double overdueDecayIntervals) implements Serializable {}
+
+  public record Popularity(double halfLifeDays, int windowDays, int listSize) implements Serializable {}
+
+  public record Redis(String url, String passwordEnv, String namespace, int ttlDays, int pipelineBatch,
+      int timeoutMillis, int keepRuns) implements Serializable {}
+
+  public record Postgres(String url, String user, String passwordEnv, int keepRuns) implements Serializable {}
+
+  private final Input input;
+  private final Optional<LocalDate> asOf;
+  private final int activeDays;
+  private final int listSize;
+  private final int limit;
+  private final Segments segments;
+  private final Repurchase repurchase;
+  private final Popularity popularity;
+  private final Redis redis;
+  private final Postgres postgres;
+  private final transient Config config;
+
+  private JobSettings(Config c) {
+    this.config = c;
+    Config job = c.getConfig("shoprec.job");
+    Config in = job.getConfig("input");
+    Config cols = in.getConfig("columns");
+    Config jdbc = in.getConfig("jdbc");
+    this.input = new Input(
+        enumOf(InputFormat.class, in, "format", "shoprec.job.input.format"),
+        optString(in, "path"),
+        in.getBoolean("csv.header"),
+        nonEmpty(in, "csv.delimiter", "shoprec.job.input.csv.delimiter"),
+        nonEmpty(in, "timestamp-format", "shoprec.job.input.timestamp-format"),
+        zone(in.getString("timezone")),
+        new Columns(
+            nonEmpty(cols, "order-id", "shoprec.job.input.columns.order-id"),
+            nonEmpty(cols, "customer-id", "shoprec.job.input.columns.customer-id"),
+            nonEmpty(cols, "product-id", "shoprec.job.input.columns.product-id"),
+            nonEmpty(cols, "ts", "shoprec.job.input.columns.ts"),
+            optString(cols, "quantity"),
+            optString(cols, "price")),
+        List.copyOf(in.getStringList("excluded-products")),
+        atLeast(in.getInt("reject-sample-per-reason"), 0, "shoprec.job.input.reject-sample-per-reason"),
+        new Jdbc(optString(jdbc, "url"), optString(jdbc, "table"), optString(jdbc, "query"),
+            optString(jdbc, "user"), jdbc.getString("password-env"), optString(jdbc, "partition-column"),
+            optString(jdbc, "lower-bound"), optString(jdbc, "upper-bound"),
+            atLeast(jdbc.getInt("num-partitions"), 1, "shoprec.job.input.jdbc.num-partitions"),
+            atLeast(jdbc.getInt("fetch-size"), 1, "shoprec.job.input.jdbc.fetch-size")));
+    this.asOf = Optional.ofNullable(optString(job, "as-of")).map(JobSettings::date);
+    this.activeDays = atLeast(job.getInt("active-days"), 1, "shoprec.job.active-days");
+    this.listSize = atLeast(job.getInt("list-size"), 1, "shoprec.job.list-size");
+    this.limit = atLeast(job.getInt("limit"), 0, "shoprec.job.limit");
+
+    Config seg = job.getConfig("segments");
+    Map<String, Double> shares = new LinkedHashMap<>();
+    for (String segment : SEGMENTS) {
+      String key = "discovery-share." + segment;
+      if (!seg.hasPath(key)) {
+        throw new SettingsException("shoprec.job.segments." + key + " is missing");
+      }
+      shares.put(segment, fraction(seg.getDouble(key), "shoprec.job.segments." + key));
+    }
+    this.segments = new Segments(
+        enumOf(SegmentMode.class, seg, "mode", "shoprec.job.segments.mode"),
+        atLeast(seg.getInt("heavy-min-orders"), 1, "shoprec.job.segments.heavy-min-orders"),
+        atLeast(seg.getInt("light-max-orders"), 1, "shoprec.job.segments.light-max-orders"),
+        fraction(seg.getDouble("heavy-quantile"), "shoprec.job.segments.heavy-quantile"),
+        fraction(seg.getDouble("light-quantile"), "shoprec.job.segments.light-quantile"),
+        fraction(seg.getDouble("auto-max-share"), "shoprec.job.segments.auto-max-share"),
+        atLeast(seg.getInt("recent-days"), 1, "shoprec.job.segments.recent-days"),
+        fraction(seg.getDouble("exploratory-min-new-share"), "shoprec.job.segments.exploratory-min-new-share"),
+        Map.copyOf(shares));
+    if (segments.lightMaxOrders() > segments.heavyMinOrders()) {
+      throw new SettingsException("shoprec.job.segments.light-max-orders (" + segments.lightMaxOrders()
+          + ") must not exceed heavy-min-orders (" + segments.heavyMinOrders() + ")");
+    }
+    if (segments.lightQuantile() > segments.heavyQuantile()) {
+      throw new SettingsException("shoprec.job.segments.light-quantile must not exceed heavy-quantile");
+    }
+
+    Config rep = job.getConfig("repurchase");
+    this.repurchase = new Repurchase(
+        positive(rep.getDouble("half-life-days"), "shoprec.job.repurchase.half-life-days"),
+        fraction(rep.getDouble("due-weight"), "shoprec.job.repurchase.due-weight"),
+        fraction(rep.getDouble("single-purchase-due"), "shoprec.job.repurchase.single-purchase-due"),
+        positive(rep.getDouble("overdue-decay-intervals"), "shoprec.job.repurchase.overdue-decay-intervals"));
+    Config pop = job.getConfig("popularity");
+    this.popularity = new Popularity(
+        positive(pop.getDouble("half-life-days"), "shoprec.job.popularity.half-life-days"),
+        atLeast(pop.getInt("window-days"), 1, "shoprec.job.popularity.window-days"),
+        atLeast(pop.getInt("list-size"), 1, "shoprec.job.popularity.list-size"));
+
+    Config r = c.getConfig("shoprec.redis");
+    this.redis = new Redis(
+        nonEmpty(r, "url", "shoprec.redis.url"), r.getString("password-env"), r.getString("namespace"),
+        atLeast(r.getInt("ttl-days"), 1, "shoprec.redis.ttl-days"),
+        atLeast(r.getInt("pipeline-batch"), 1, "shoprec.redis.pipeline-batch"),
+        atLeast(r.getInt("timeout-millis"), 1, "shoprec.redis.timeout-millis"),
+        atLeast(r.getInt("keep-runs"), 1, "shoprec.redis.keep-runs"));
+    if (!redis.url().startsWith("redis://") && !redis.url().startsWith("rediss://")) {
+      throw new SettingsException("shoprec.redis.url must start with redis:// or rediss://, got " + mask(redis.url()));
+    }
+    Config p = c.getConfig("shoprec.postgres");
+    this.postgres = new Postgres(
+        nonEmpty(p, "url", "shoprec.postgres.url"), optString(p, "user"), p.getString("password-env"),
+        atLeast(p.getInt("keep-runs"), 1, "shoprec.postgres.keep-runs"));
+    if (!postgres.url().startsWith("jdbc:postgresql:")) {
+      throw new SettingsException("shoprec.postgres.url must be a jdbc:postgresql: URL, got " + mask(postgres.url()));
+    }
+    checkInput();
+  }
+
+  /** Reads {@code reference.conf}, then {@code overlay} (may be null), then {@code overrides} on top. */
+  public static JobSettings load(File overlay, Map<String, ?> overrides) {
+    Config base = ConfigFactory.defaultReference();
+    if (overlay != null) {
+      if (!overlay.isFile()) {
+        throw new SettingsException("--config: no such file: " + overlay);
+      }
+      base = ConfigFactory.parseFile(overlay).withFallback(base);
+    }
+    Config flags = ConfigFactory.parseMap(overrides, "command line");
+    try {
+      return new JobSettings(flags.withFallback(base).resolve());
+    } catch (ConfigException e) {
+      throw new SettingsException(e.getMessage(), e);
+    }
+  }
+
+  /** Defaults plus overrides, no overlay: for tests. */
+  public static JobSettings of(Map<String, ?> overrides) {
+    return load(null, overrides);
+  }
+
+  private void checkInput() {
+    if (input.format() == InputFormat.CSV && input.path() == null) {
+      throw new SettingsException("no input: give --input PATH (or shoprec.job.input.path)");
+    }
+    if (input.format() == InputFormat.JDBC) {
+      Jdbc j = input.jdbc();
+      if (j.url() == null) {
+        throw new SettingsException("shoprec.job.input.jdbc.url is required when shoprec.job.input.format = jdbc");
+      }
+      if ((j.table() == null) == (j.query() == null)) {
+        throw new SettingsException("give exactly one of shoprec.job.input.jdbc.table and shoprec.job.input.jdbc.query");
+      }
+      if (j.partitionColumn() != null && (j.lowerBound() == null || j.upperBound() == null)) {
+        throw new SettingsException("shoprec.job.input.jdbc.partition-column needs lower-bound and upper-bound");
+      }
+    }
+  }
+
+  public Input input() { return input; }
+  public Optional<LocalDate> asOf() { return asOf; }
+  public int activeDays() { return activeDays; }
+  public int listSize() { return listSize; }
+  public int limit() { return limit; }
+  public Segments segments() { return segments; }
+  public Repurchase repurchase() { return repurchase; }
+  public Popularity popularity() { return popularity; }
+  public Redis redis() { return redis; }
+  public Postgres postgres() { return postgres; }
+
+  /** The value of an environment variable named in the configuration, or null. */
+  public static String secretFromEnv(String variable) {
+    if (variable == null || variable.isBlank()) {
+      return null;
+    }
+    String value = System.getenv(variable);
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  /** The effective {@code shoprec} settings as JSON, with passwords in URLs masked, for the log and the job log. */
+  public String describe() {
+    Config shown = config.getConfig("shoprec");
+    StringBuilder out = new StringBuilder("{");
+    boolean first = true;
+    for (Map.Entry<String, ConfigValue> e : new java.util.TreeMap<>(shown.entrySet().stream()
+        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))).entrySet()) {
+      if (!first) {
+        out.append(',');
+      }
+      first = false;
+      String rendered = e.getValue().render(com.typesafe.config.ConfigRenderOptions.concise());
+      out.append('"').append(e.getKey()).append("\":").append(mask(rendered));
+    }
+    return out.append('}').toString();
+  }
+
+  /** Replaces the password of {@code scheme://user:password@host} and of {@code password=…} parameters. */
+  public static String mask(String text) {
+    if (text == null) {
+      return null;
+    }
+    return text.replaceAll("(://[^:/@\\s\"]*:)[^@/\\s\"]*@", "$1***@")
+        .replaceAll("(?i)(password=)[^&\\s\"]*", "$1***");
+  }
+
+  private static <E extends Enum<E>> E enumOf(Class<E> type, Config c, String key, String name) {
+    String value = c.getString(key);
+    try {
+      return Enum.valueOf(type, value.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(name + " must be one of " + java.util.Arrays.toString(type.getEnumConstants())
+          .toLowerCase(java.util.Locale.ROOT) + ", got \"" + value + "\"");
+    }
+  }
+
+  private static String optString(Config c, String key) {
+    if (!c.hasPath(key)) {
+      return null;
+    }
+    String v = c.getString(key);
+    return v.isBlank() ? null : v;
+  }
+
+  private static String nonEmpty(Config c, String key, String name) {
+    String v = optString(c, key);
+    if (v == null) {
+      throw new SettingsException(name + " must not be empty");
+    }
+    return v;
+  }
+
+  private static int atLeast(int value, int min, String name) {
+    if (value < min) {
+      throw new SettingsException(name + " must be at least " + min + ", got " + value);
+    }
+    return value;
+  }
+
+  private static double fraction(double value, String name) {
+    if (!(value >= 0 && value <= 1)) {
+      throw new SettingsException(name + " must be between 0 and 1, got " + value);
+    }
+    return value;
+  }
+
+  private static double positive(double value, String name) {
+    if (!(value > 0)) {
+      throw new SettingsException(name + " must be positive, got " + value);
+    }
+    return value;
+  }
+
+  private static String zone(String id) {
+    try {
+      return ZoneId.of(id).getId();
+    } catch (RuntimeException e) {
+      throw new SettingsException("shoprec.job.input.timezone: unknown time zone \"" + id + "\"");
+    }
+  }
+
+  private static LocalDate date(String text) {
+    try {
+      return LocalDate.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new SettingsException("--as-of (shoprec.job.as-of) must be a date like 2011-12-10, got \"" + text + "\"");
+    }
+  }
+}

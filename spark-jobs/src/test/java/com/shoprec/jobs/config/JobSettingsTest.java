@@ -1,0 +1,65 @@
+package com.shoprec.jobs.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JobSettingsTest {
+
+  @Test
+  void defaultsFromTheDesign() {
+    JobSettings s = JobSettings.of(Map.of("shoprec.job.input.path", "orders.csv"));
+    assertEquals(25, s.listSize());
+    assertEquals(90, s.activeDays());
+    assertEquals(500, s.segments().heavyMinOrders());
+    assertEquals(100, s.segments().lightMaxOrders());
+    assertEquals(0.6, s.segments().discoveryShare().get("LIGHT"));
+    assertEquals(0.0, s.segments().discoveryShare().get("HEAVY"));
+    assertEquals(8, s.redis().ttlDays());
+    assertEquals("customer_id", s.input().columns().customerId());
+  }
+
+  @Test
+  void badValuesNameTheirKey() {
+    SettingsException e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.segments.discovery-share.LIGHT", "1.5")));
+    assertTrue(e.getMessage().contains("shoprec.job.segments.discovery-share.LIGHT"), e.getMessage());
+
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.input.format", "parquet")));
+    assertTrue(e.getMessage().contains("shoprec.job.input.format"), e.getMessage());
+
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.as-of", "10/12/2011")));
+    assertTrue(e.getMessage().contains("--as-of"), e.getMessage());
+
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.active-days", "often")));
+    assertTrue(e.getMessage().contains("active-days"), e.getMessage());
+
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of()));
+    assertTrue(e.getMessage().contains("--input"), e.getMessage());
+  }
+
+  @Test
+  void jdbcNeedsExactlyOneOfTableAndQuery() {
+    SettingsException e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.format", "jdbc", "shoprec.job.input.jdbc.url", "jdbc:postgresql://h/db")));
+    assertTrue(e.getMessage().contains("table"), e.getMessage());
+  }
+
+  @Test
+  void passwordsAreMaskedInWhatIsLogged() {
+    JobSettings s = JobSettings.of(Map.of("shoprec.job.input.path", "x",
+        "shoprec.redis.url", "redis://app:s3cret@cache:6379/0",
+        "shoprec.postgres.url", "jdbc:postgresql://db:5432/recs?user=app&password=hunter2"));
+    String described = s.describe();
+    assertFalse(described.contains("s3cret"), described);
+    assertFalse(described.contains("hunter2"), described);
+    assertTrue(described.contains("redis://app:***@cache:6379/0"), described);
+  }
+}
