@@ -88,7 +88,7 @@ public final class WeeklyLists {
     for (PayloadWriter.Item i : items) {
       out.add(RowFactory.create(i.rank(), i.id(), i.score(), i.source(), i.reasonJson()));
     }
-    return RowFactory.create(customer, segment, out);
+    return RowFactory.create(customer, segment, out.toArray(new Row[0]));
   }
 
   private static List<ListAssembler.Candidate> candidates(Row row, String field) {
