@@ -49,6 +49,22 @@ public final class JobSettings implements Serializable {
 
   public record Popularity(double halfLifeDays, int windowDays, int listSize) implements Serializable {}
 
+  public record Neighbours(int topK, double minSimilarity, int maxBuyersPerProduct, int maxProductsPerCustomer,
+      long seed) implements Serializable {}
+
+  public record Als(int rank, double regParam, double alpha, int maxIter, long seed, int checkpointInterval,
+      int blockSize, int candidatesPerCustomer) implements Serializable {}
+
+  public enum CooccurrenceRank { CONFIDENCE, LIFT, CO_COUNT, JACCARD }
+
+  public record Cooccurrence(int minCoCount, int topK, int maxBasketSize, CooccurrenceRank rankBy, long seed)
+      implements Serializable {}
+
+  public record Audience(int topK, int alsCandidates, double alsWeight) implements Serializable {}
+
+  public record Discovery(double neighboursWeight, double alsWeight, double cooccurrenceWeight, int recentProducts)
+      implements Serializable {}
+
   public record Redis(String url, String passwordEnv, String namespace, int ttlDays, int pipelineBatch,
       int timeoutMillis, int keepRuns) implements Serializable {}
 
@@ -62,6 +78,12 @@ public final class JobSettings implements Serializable {
   private final Segments segments;
   private final Repurchase repurchase;
   private final Popularity popularity;
+  private final boolean parallelModels;
+  private final Neighbours neighbours;
+  private final Als als;
+  private final Cooccurrence cooccurrence;
+  private final Audience audience;
+  private final Discovery discovery;
   private final Redis redis;
   private final Postgres postgres;
   private final transient Config config;
@@ -137,6 +159,43 @@ public final class JobSettings implements Serializable {
         atLeast(pop.getInt("window-days"), 1, "shoprec.job.popularity.window-days"),
         atLeast(pop.getInt("list-size"), 1, "shoprec.job.popularity.list-size"));
 
+    this.parallelModels = job.getBoolean("parallel-models");
+    Config nb = job.getConfig("neighbours");
+    this.neighbours = new Neighbours(
+        atLeast(nb.getInt("top-k"), 1, "shoprec.job.neighbours.top-k"),
+        fraction(nb.getDouble("min-similarity"), "shoprec.job.neighbours.min-similarity"),
+        atLeast(nb.getInt("max-buyers-per-product"), 2, "shoprec.job.neighbours.max-buyers-per-product"),
+        atLeast(nb.getInt("max-products-per-customer"), 1, "shoprec.job.neighbours.max-products-per-customer"),
+        nb.getLong("seed"));
+    Config a = job.getConfig("als");
+    this.als = new Als(
+        atLeast(a.getInt("rank"), 1, "shoprec.job.als.rank"),
+        nonNegative(a.getDouble("reg-param"), "shoprec.job.als.reg-param"),
+        nonNegative(a.getDouble("alpha"), "shoprec.job.als.alpha"),
+        atLeast(a.getInt("max-iter"), 1, "shoprec.job.als.max-iter"),
+        a.getLong("seed"),
+        atLeast(a.getInt("checkpoint-interval"), 1, "shoprec.job.als.checkpoint-interval"),
+        atLeast(a.getInt("block-size"), 1, "shoprec.job.als.block-size"),
+        atLeast(a.getInt("candidates-per-customer"), 1, "shoprec.job.als.candidates-per-customer"));
+    Config co = job.getConfig("cooccurrence");
+    this.cooccurrence = new Cooccurrence(
+        atLeast(co.getInt("min-co-count"), 1, "shoprec.job.cooccurrence.min-co-count"),
+        atLeast(co.getInt("top-k"), 1, "shoprec.job.cooccurrence.top-k"),
+        atLeast(co.getInt("max-basket-size"), 2, "shoprec.job.cooccurrence.max-basket-size"),
+        enumOf(CooccurrenceRank.class, co, "rank-by", "shoprec.job.cooccurrence.rank-by"),
+        co.getLong("seed"));
+    Config au = job.getConfig("audience");
+    this.audience = new Audience(
+        atLeast(au.getInt("top-k"), 1, "shoprec.job.audience.top-k"),
+        atLeast(au.getInt("als-candidates"), 1, "shoprec.job.audience.als-candidates"),
+        fraction(au.getDouble("als-weight"), "shoprec.job.audience.als-weight"));
+    Config d = job.getConfig("discovery");
+    this.discovery = new Discovery(
+        nonNegative(d.getDouble("neighbours-weight"), "shoprec.job.discovery.neighbours-weight"),
+        nonNegative(d.getDouble("als-weight"), "shoprec.job.discovery.als-weight"),
+        nonNegative(d.getDouble("cooccurrence-weight"), "shoprec.job.discovery.cooccurrence-weight"),
+        atLeast(d.getInt("recent-products"), 1, "shoprec.job.discovery.recent-products"));
+
     Config r = c.getConfig("shoprec.redis");
     this.redis = new Redis(
         nonEmpty(r, "url", "shoprec.redis.url"), r.getString("password-env"), r.getString("namespace"),
@@ -205,6 +264,12 @@ public final class JobSettings implements Serializable {
   public Segments segments() { return segments; }
   public Repurchase repurchase() { return repurchase; }
   public Popularity popularity() { return popularity; }
+  public boolean parallelModels() { return parallelModels; }
+  public Neighbours neighbours() { return neighbours; }
+  public Als als() { return als; }
+  public Cooccurrence cooccurrence() { return cooccurrence; }
+  public Audience audience() { return audience; }
+  public Discovery discovery() { return discovery; }
   public Redis redis() { return redis; }
   public Postgres postgres() { return postgres; }
 
@@ -279,6 +344,13 @@ public final class JobSettings implements Serializable {
   private static double fraction(double value, String name) {
     if (!(value >= 0 && value <= 1)) {
       throw new SettingsException(name + " must be between 0 and 1, got " + value);
+    }
+    return value;
+  }
+
+  private static double nonNegative(double value, String name) {
+    if (!(value >= 0)) {
+      throw new SettingsException(name + " must not be negative, got " + value);
     }
     return value;
   }
