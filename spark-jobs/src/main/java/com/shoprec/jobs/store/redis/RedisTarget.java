@@ -45,7 +45,9 @@ public record RedisTarget(
       throw new IllegalArgumentException("Redis timeout must be positive: " + timeoutMillis + " ms");
     }
     if (user != null && password == null) {
-      throw new IllegalArgumentException("Redis user '" + user + "' given without a password");
+      // Not echoed: "redis://secret@host" (a password without its colon) lands here.
+      throw new IllegalArgumentException("Redis user given without a password (for the default user "
+          + "write redis://:password@host; or pass the password separately)");
     }
   }
 
@@ -73,8 +75,8 @@ public record RedisTarget(
     } else if (scheme.equalsIgnoreCase("rediss")) {
       ssl = true;
     } else {
-      throw new IllegalArgumentException(
-          "Redis URL scheme must be redis or rediss, not '" + printable(scheme) + "'");
+      // The scheme is not echoed either: in a mistyped URL any part may hold the password.
+      throw new IllegalArgumentException("Redis URL scheme must be redis or rediss");
     }
     String rest = url.substring(schemeEnd + 3);
 
@@ -237,12 +239,5 @@ public record RedisTarget(
       }
     }
     return out.toString(StandardCharsets.UTF_8);
-  }
-
-  /**
-   * Only a plausible scheme is ever echoed: in a mistyped URL any other part may hold the password.
-   */
-  private static String printable(String scheme) {
-    return scheme.matches("[A-Za-z][A-Za-z0-9+.-]{0,15}") ? scheme : "(not a scheme)";
   }
 }
