@@ -104,11 +104,8 @@ public final class WeeklyLists {
     return out;
   }
 
-  /** Left join on customer_id, keeping one customer_id column. */
-  static Dataset<Row> leftJoin(Dataset<Row> left, Dataset<Row> right) {
-    Dataset<Row> r = right.withColumnRenamed("customer_id", "_right_customer_id");
-    return left.join(r, left.col("customer_id").equalTo(r.col("_right_customer_id")), "left")
-        .drop("_right_customer_id");
+  private static Dataset<Row> leftJoin(Dataset<Row> left, Dataset<Row> right) {
+    return Joins.left(left, right, "customer_id");
   }
 
   /** Converts a list item row (rank, product_id, score, source, reason) back to a payload item. */

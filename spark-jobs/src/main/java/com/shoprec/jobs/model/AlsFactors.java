@@ -1,0 +1,92 @@
+package com.shoprec.jobs.model;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.row_number;
+
+import com.shoprec.jobs.config.JobSettings;
+import org.apache.spark.ml.recommendation.ALS;
+import org.apache.spark.ml.recommendation.ALSModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spark MLlib ALS with implicit preferences: the preference of a customer for a product is the number of
+ * orders containing it, its confidence {@code 1 + alpha × count}. Ids are mapped to dense integers (ALS
+ * needs them) and back. Seeded; checkpoints every few iterations when a checkpoint directory is set.
+ *
+ * <p>Outputs: factors per customer and product (float arrays), the top products per customer that the
+ * customer has not bought (for discovery), and the top customers per product (for audiences).
+ */
+public final class AlsFactors {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AlsFactors.class);
+
+  /**
+   * @param customerFactors customer_id, factors (array of float)
+   * @param productFactors product_id, factors
+   * @param forCustomers customer_id, product_id, score — not bought before, best {@code candidates-per-customer} first
+   * @param forProducts product_id, customer_id, score — best {@code audience.als-candidates} customers
+   */
+  public record Result(Dataset<Row> customerFactors, Dataset<Row> productFactors, Dataset<Row> forCustomers,
+      Dataset<Row> forProducts) {}
+
+  private AlsFactors() {}
+
+  /** {@code customerProducts}: customer_id, product_id, times_bought. */
+  public static Result train(Dataset<Row> customerProducts, JobSettings.Als s, int audienceCandidates) {
+    Dataset<Row> customers = index(customerProducts, "customer_id", "cidx");
+    Dataset<Row> products = index(customerProducts, "product_id", "pidx");
+    Dataset<Row> ratings = customerProducts.select("customer_id", "product_id", "times_bought")
+        .join(customers, "customer_id").join(products, "product_id")
+        .select(col("cidx"), col("pidx"), col("times_bought").cast("float").as("rating"))
+        .cache();
+
+    ALS als = new ALS()
+        .setImplicitPrefs(true)
+        .setRank(s.rank())
+        .setRegParam(s.regParam())
+        .setAlpha(s.alpha())
+        .setMaxIter(s.maxIter())
+        .setSeed(s.seed())
+        .setCheckpointInterval(s.checkpointInterval())
+        .setUserCol("cidx")
+        .setItemCol("pidx")
+        .setRatingCol("rating")
+        .setColdStartStrategy("drop");
+    long started = System.nanoTime();
+    ALSModel model = als.fit(ratings);
+    model.setBlockSize(s.blockSize());
+    LOG.info("ALS: rank {}, {} iterations, {} ratings, trained in {} ms", s.rank(), s.maxIter(), ratings.count(),
+        (System.nanoTime() - started) / 1_000_000);
+
+    Dataset<Row> customerFactors = model.userFactors().join(customers, col("id").equalTo(col("cidx")))
+        .select(col("customer_id"), col("features").as("factors"));
+    Dataset<Row> productFactors = model.itemFactors().join(products, col("id").equalTo(col("pidx")))
+        .select(col("product_id"), col("features").as("factors"));
+
+    Dataset<Row> bought = customerProducts.select("customer_id", "product_id");
+    Dataset<Row> forCustomers = model.recommendForAllUsers(s.candidatesPerCustomer())
+        .select(col("cidx"), explode(col("recommendations")).as("r"))
+        .select(col("cidx"), col("r.pidx").as("pidx"), col("r.rating").cast("double").as("score"))
+        .join(customers, "cidx").join(products, "pidx")
+        .select("customer_id", "product_id", "score");
+    forCustomers = Joins.without(forCustomers, bought, "customer_id", "product_id");
+
+    Dataset<Row> forProducts = model.recommendForAllItems(audienceCandidates)
+        .select(col("pidx"), explode(col("recommendations")).as("r"))
+        .select(col("pidx"), col("r.cidx").as("cidx"), col("r.rating").cast("double").as("score"))
+        .join(customers, "cidx").join(products, "pidx")
+        .select("product_id", "customer_id", "score");
+    return new Result(customerFactors, productFactors, forCustomers, forProducts);
+  }
+
+  /** Dense 0-based integer ids in id order. */
+  private static Dataset<Row> index(Dataset<Row> customerProducts, String column, String indexColumn) {
+    return customerProducts.select(column).distinct()
+        .withColumn(indexColumn, row_number().over(Window.orderBy(column)).minus(1).cast("int"));
+  }
+}

@@ -1,0 +1,96 @@
+package com.shoprec.jobs.model;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.when;
+
+import com.shoprec.jobs.config.JobSettings;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+
+/**
+ * Products a customer has never bought but likely will, from three signals, each divided by its best value
+ * for the customer so that it lies in [0, 1], then blended with the configured weights:
+ * <ul>
+ *   <li>neighbours: the sum of the Jaccard similarities of the neighbours who bought it;
+ *   <li>ALS: the model's preference score;
+ *   <li>co-occurrence: the sum of the confidences with which the customer's most recent purchases were
+ *       bought together with it.
+ * </ul>
+ * The reason names the signal that contributed most: {@code {"neighbours":14}} (how many neighbours bought
+ * it), {@code {"als":0.71}} or {@code {"co_bought_with":"85123A"}}. Never a product the customer bought.
+ * Output: customer_id, product_id, score, reason (all candidates; lists take the best).
+ */
+public final class Discovery {
+
+  private Discovery() {}
+
+  /**
+   * @param active customer_id of the customers who get lists
+   * @param neighbours customer_id, similar_customer_id, similarity
+   * @param customerProducts customer_id, product_id, last_ts (every purchase)
+   * @param alsForCustomers customer_id, product_id, score (not bought)
+   * @param cooccurrence product_id, other_product_id, confidence
+   */
+  public static Dataset<Row> candidates(Dataset<Row> active, Dataset<Row> neighbours, Dataset<Row> customerProducts,
+      Dataset<Row> alsForCustomers, Dataset<Row> cooccurrence, JobSettings.Discovery d) {
+    Dataset<Row> customers = active.select("customer_id");
+    Dataset<Row> bought = customerProducts.select("customer_id", "product_id");
+
+    Dataset<Row> byNeighbours = customers.join(neighbours.select("customer_id", "similar_customer_id", "similarity"),
+            "customer_id")
+        .join(bought.withColumnRenamed("customer_id", "similar_customer_id"), "similar_customer_id")
+        .groupBy("customer_id", "product_id")
+        .agg(sum("similarity").as("nb_raw"), count(lit(1)).as("nb_count"));
+
+    Dataset<Row> recent = customerProducts.join(customers, "customer_id")
+        .withColumn("recency", row_number().over(Window.partitionBy("customer_id")
+            .orderBy(col("last_ts").desc(), col("product_id"))))
+        .where(col("recency").leq(d.recentProducts()))
+        .select(col("customer_id"), col("product_id").as("recent_product"));
+    Dataset<Row> byCooccurrence = recent
+        .join(cooccurrence.select(col("product_id").as("recent_product"), col("other_product_id").as("product_id"),
+            col("confidence")), "recent_product")
+        .groupBy("customer_id", "product_id")
+        .agg(sum("confidence").as("co_raw"), max_by(col("recent_product"), col("confidence")).as("co_from"));
+
+    Dataset<Row> byAls = alsForCustomers.join(customers, "customer_id")
+        .select(col("customer_id"), col("product_id"), col("score").as("als_raw"));
+
+    Dataset<Row> all = Joins.outer(Joins.outer(byNeighbours, byAls, "customer_id", "product_id"), byCooccurrence,
+        "customer_id", "product_id");
+    all = Joins.without(all, bought, "customer_id", "product_id");
+
+    Column nb = scaled("nb_raw").multiply(d.neighboursWeight());
+    Column als = scaled("als_raw").multiply(d.alsWeight());
+    Column co = scaled("co_raw").multiply(d.cooccurrenceWeight());
+    Dataset<Row> blended = all
+        .withColumn("nb", nb).withColumn("als", als).withColumn("co", co)
+        .withColumn("score", col("nb").plus(col("als")).plus(col("co")));
+    Column top = greatest(col("nb"), col("als"), col("co"));
+    Column reason = when(col("nb").equalTo(top).and(col("nb").gt(0)),
+            to_json(struct(col("nb_count").cast("int").as("neighbours"))))
+        .when(col("co").equalTo(top).and(col("co").gt(0)), to_json(struct(col("co_from").as("co_bought_with"))))
+        .otherwise(to_json(struct(round(coalesce(col("als_raw"), lit(0.0)), 4).as("als"))));
+    return blended.where(col("score").gt(0))
+        .select(col("customer_id"), col("product_id"), col("score"), reason.as("reason"));
+  }
+
+  /** raw / the customer's best raw value of the signal; 0 where the signal is absent. */
+  private static Column scaled(String raw) {
+    Column best = max(col(raw)).over(Window.partitionBy("customer_id"));
+    return coalesce(when(best.gt(0), col(raw).divide(best)), lit(0.0));
+  }
+}

@@ -1,0 +1,151 @@
+package com.shoprec.jobs.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.shoprec.jobs.SparkTestBase;
+import com.shoprec.jobs.config.JobSettings;
+import java.sql.Timestamp;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** Co-occurrence, product audience, discovery blend and ALS on literal rows with hand-checked values. */
+class DiscoveryModelsIT extends SparkTestBase {
+
+  private static JobSettings settings(Object... keyValues) {
+    Map<String, Object> o = new HashMap<>(Map.of("shoprec.job.input.path", "x"));
+    for (int i = 0; i < keyValues.length; i += 2) {
+      o.put((String) keyValues[i], keyValues[i + 1]);
+    }
+    return JobSettings.of(o);
+  }
+
+  /**
+   * o1 {A,B,C}, o2 {A,B}, o3 {A,B,D}, o4 {A,C}, o5 {B,C}: n(A)=4, n(B)=4, n(C)=3, n(D)=1, N=5;
+   * co-counts AB 3, AC 2, BC 2, AD 1, BD 1 (the last two under the minimum of 2).
+   */
+  private Dataset<Row> baskets() {
+    StructType schema = new StructType().add("order_id", DataTypes.StringType).add("product_id", DataTypes.StringType);
+    String[][] lines = {{"o1", "A"}, {"o1", "B"}, {"o1", "C"}, {"o1", "C"}, {"o2", "A"}, {"o2", "B"}, {"o3", "A"},
+        {"o3", "B"}, {"o3", "D"}, {"o4", "A"}, {"o4", "C"}, {"o5", "B"}, {"o5", "C"}};
+    return spark.createDataFrame(java.util.Arrays.stream(lines).map(l -> RowFactory.create((Object[]) l)).toList(), schema);
+  }
+
+  @Test
+  void cooccurrenceMeasuresEqualDirectCounts() {
+    Cooccurrence.Result r = Cooccurrence.compute(baskets(),
+        settings("shoprec.job.cooccurrence.min-co-count", 2).cooccurrence());
+    Map<String, Row> pairs = r.pairs().collectAsList().stream()
+        .collect(Collectors.toMap(p -> p.getString(0) + p.getString(1), p -> p));
+    assertEquals(Set.of("AB", "BA", "AC", "CA", "BC", "CB"), pairs.keySet());
+    Row ab = pairs.get("AB");
+    assertEquals(3L, (long) ab.getAs("co_count"));
+    assertEquals(0.6, (double) ab.getAs("support"), 1e-12);
+    assertEquals(0.75, (double) ab.getAs("confidence"), 1e-12);
+    assertEquals(15.0 / 16, (double) ab.getAs("lift"), 1e-12);
+    assertEquals(0.6, (double) ab.getAs("jaccard"), 1e-12);
+    assertEquals(1, (int) ab.getAs("rank"));
+    assertEquals(2, (int) pairs.get("AC").getAs("rank"));
+    assertEquals(0.5, (double) pairs.get("AC").getAs("confidence"), 1e-12);
+    // C's partners tie on confidence 2/3 and co-count 2: broken by id
+    assertEquals(1, (int) pairs.get("CA").getAs("rank"));
+    assertEquals(2, (int) pairs.get("CB").getAs("rank"));
+    assertEquals(new Cooccurrence.Stats(5, 0, 6), r.stats());
+  }
+
+  @Test
+  void largeBasketsAreSampledAndCounted() {
+    Cooccurrence.Result r = Cooccurrence.compute(baskets(), settings(
+        "shoprec.job.cooccurrence.min-co-count", 1, "shoprec.job.cooccurrence.max-basket-size", 2).cooccurrence());
+    assertEquals(2, r.stats().cappedBaskets(), "o1 and o3 have three products");
+    long total = r.pairs().where("product_id < other_product_id").groupBy().sum("co_count").first().getLong(0);
+    assertEquals(5, total, "one pair from each of the five baskets");
+  }
+
+  @Test
+  void audienceBlendsAlsWithPastBuyers() {
+    StructType s = new StructType().add("product_id", DataTypes.StringType).add("customer_id", DataTypes.StringType)
+        .add("score", DataTypes.DoubleType);
+    Dataset<Row> als = spark.createDataFrame(List.of(RowFactory.create("p1", "c1", 0.9), RowFactory.create("p1", "c2", 0.45)), s);
+    Dataset<Row> rep = spark.createDataFrame(List.of(RowFactory.create("p1", "c2", 2.0), RowFactory.create("p1", "c3", 1.0)), s);
+    List<Row> audience = ProductAudience.compute(als, rep, settings().audience()).orderBy("rank").collectAsList();
+    assertEquals(List.of("c2", "c1", "c3"), audience.stream().map(r -> r.<String>getAs("customer_id")).toList());
+    assertEquals(0.75, (double) audience.get(0).getAs("score"), 1e-12);
+    assertEquals(0.5, (double) audience.get(1).getAs("score"), 1e-12);
+    assertEquals(0.25, (double) audience.get(2).getAs("score"), 1e-12);
+    assertEquals("{\"als\":0.5,\"repurchase\":1.0}", audience.get(0).getAs("reason"));
+  }
+
+  /**
+   * c1 bought y, w; its neighbours c2 (0.5) bought x, y and c3 (0.25) bought x, z. ALS offers z 0.8, q 0.4;
+   * y was bought with x (confidence 0.3), w with q (0.6). Scaled signals: x nb 1, co 0.5; z nb 1/3, als 1;
+   * q als 0.5, co 1. With weights 0.5/0.3/0.2: x 0.6, z 0.4667, q 0.35.
+   */
+  @Test
+  void discoveryBlendsNeighboursAlsAndCooccurrence() {
+    Dataset<Row> active = spark.createDataFrame(List.of(RowFactory.create("c1")),
+        new StructType().add("customer_id", DataTypes.StringType));
+    Dataset<Row> neighbours = spark.createDataFrame(List.of(RowFactory.create("c1", "c2", 0.5), RowFactory.create("c1", "c3", 0.25)),
+        new StructType().add("customer_id", DataTypes.StringType).add("similar_customer_id", DataTypes.StringType)
+            .add("similarity", DataTypes.DoubleType));
+    StructType cp = new StructType().add("customer_id", DataTypes.StringType).add("product_id", DataTypes.StringType)
+        .add("last_ts", DataTypes.TimestampType);
+    Timestamp t = Timestamp.valueOf("2011-12-01 00:00:00");
+    Dataset<Row> customerProducts = spark.createDataFrame(List.of(RowFactory.create("c1", "y", t), RowFactory.create("c1", "w", t),
+        RowFactory.create("c2", "x", t), RowFactory.create("c2", "y", t), RowFactory.create("c3", "x", t),
+        RowFactory.create("c3", "z", t)), cp);
+    Dataset<Row> als = spark.createDataFrame(List.of(RowFactory.create("c1", "z", 0.8), RowFactory.create("c1", "q", 0.4)),
+        new StructType().add("customer_id", DataTypes.StringType).add("product_id", DataTypes.StringType)
+            .add("score", DataTypes.DoubleType));
+    Dataset<Row> cooc = spark.createDataFrame(List.of(RowFactory.create("y", "x", 0.3), RowFactory.create("w", "q", 0.6),
+        RowFactory.create("x", "y", 0.5)),
+        new StructType().add("product_id", DataTypes.StringType).add("other_product_id", DataTypes.StringType)
+            .add("confidence", DataTypes.DoubleType));
+
+    List<Row> out = Discovery.candidates(active, neighbours, customerProducts, als, cooc, settings().discovery())
+        .orderBy(org.apache.spark.sql.functions.col("score").desc()).collectAsList();
+    assertEquals(List.of("x", "z", "q"), out.stream().map(r -> r.<String>getAs("product_id")).toList());
+    assertEquals(0.6, (double) out.get(0).getAs("score"), 1e-12);
+    assertEquals(0.5 / 3 + 0.3, (double) out.get(1).getAs("score"), 1e-12);
+    assertEquals(0.35, (double) out.get(2).getAs("score"), 1e-12);
+    assertEquals("{\"neighbours\":2}", out.get(0).getAs("reason"));
+    assertEquals("{\"als\":0.8}", out.get(1).getAs("reason"));
+    assertEquals("{\"co_bought_with\":\"w\"}", out.get(2).getAs("reason"));
+  }
+
+  @Test
+  void alsIsSeededAndNeverProposesWhatWasBought() {
+    StructType s = new StructType().add("customer_id", DataTypes.StringType).add("product_id", DataTypes.StringType)
+        .add("times_bought", DataTypes.LongType);
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int c = 0; c < 12; c++) {
+      for (int p = 0; p < 10; p++) {
+        if ((c + p) % 3 != 0) {
+          rows.add(RowFactory.create("c" + c, "p" + p, (long) (1 + (c * p) % 4)));
+        }
+      }
+    }
+    Dataset<Row> cp = spark.createDataFrame(rows, s);
+    JobSettings.Als a = settings("shoprec.job.als.rank", 4, "shoprec.job.als.max-iter", 5,
+        "shoprec.job.als.candidates-per-customer", 10).als();
+    AlsFactors.Result first = AlsFactors.train(cp, a, 5);
+    AlsFactors.Result second = AlsFactors.train(cp, a, 5);
+
+    assertEquals(12, first.customerFactors().count());
+    assertEquals(4, first.productFactors().first().<Object>getList(1).size());
+    assertEquals(0, first.forCustomers().join(cp, Joins.columns("customer_id", "product_id")).count());
+    assertTrue(first.forCustomers().count() > 0);
+    assertEquals(10 * 5, first.forProducts().count(), "five customers for each of ten products");
+    assertEquals(first.forCustomers().orderBy("customer_id", "product_id").collectAsList(),
+        second.forCustomers().orderBy("customer_id", "product_id").collectAsList(), "same seed, same answer");
+  }
+}
