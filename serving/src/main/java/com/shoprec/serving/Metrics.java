@@ -1,0 +1,98 @@
+package com.shoprec.serving;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The server's Prometheus metrics, in a registry of its own (so tests can run several servers): requests
+ * by route and status, latency by route, payload cache hits and misses, fallbacks served, Redis errors.
+ */
+final class Metrics {
+
+  /** Latency buckets in seconds: the interesting range is 0.1 to 10 ms. */
+  private static final double[] LATENCY_BUCKETS = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Counter requests;
+  private final Histogram latency;
+  private final CounterDataPoint cacheHits;
+  private final CounterDataPoint cacheMisses;
+  private final CounterDataPoint fallbacks;
+  private final CounterDataPoint redisErrors;
+  /** Label lookups cost a map probe and an array; keep the data points per (route, status). */
+  private final ConcurrentHashMap<String, CounterDataPoint> requestPoints = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, DistributionDataPoint> latencyPoints = new ConcurrentHashMap<>();
+
+  Metrics() {
+    requests = Counter.builder().name("shoprec_http_requests")
+        .help("HTTP requests answered, by route template and status code")
+        .labelNames("route", "status").register(registry);
+    latency = Histogram.builder().name("shoprec_http_request_duration_seconds")
+        .help("Time from request parsed to response sent, by route template")
+        .labelNames("route").classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+    cacheHits = Counter.builder().name("shoprec_cache_hits")
+        .help("Payload lookups answered from the in-process cache").register(registry).labelValues();
+    cacheMisses = Counter.builder().name("shoprec_cache_misses")
+        .help("Payload lookups that went to Redis").register(registry).labelValues();
+    fallbacks = Counter.builder().name("shoprec_fallbacks")
+        .help("Unknown customers answered with the popular fallback list").register(registry).labelValues();
+    redisErrors = Counter.builder().name("shoprec_redis_errors")
+        .help("Redis commands that failed (unreachable, timed out or error reply)").register(registry)
+        .labelValues();
+  }
+
+  /** Exposes a value read at scrape time, e.g. the cache's entry count. */
+  void gauge(String name, String help, DoubleSupplier value) {
+    GaugeWithCallback.builder().name(name).help(help)
+        .callback(cb -> cb.call(value.getAsDouble())).register(registry);
+  }
+
+  void request(String route, int status, long startNanos) {
+    String key = route + ' ' + status;
+    requestPoints.computeIfAbsent(key, k -> requests.labelValues(route, Integer.toString(status))).inc();
+    latencyPoints.computeIfAbsent(route, latency::labelValues)
+        .observe((System.nanoTime() - startNanos) / (double) TimeUnit.SECONDS.toNanos(1));
+  }
+
+  void cacheHit() {
+    cacheHits.inc();
+  }
+
+  void cacheMiss() {
+    cacheMisses.inc();
+  }
+
+  void fallback() {
+    fallbacks.inc();
+  }
+
+  void redisError() {
+    redisErrors.inc();
+  }
+
+  String contentType() {
+    return PrometheusTextFormatWriter.CONTENT_TYPE;
+  }
+
+  byte[] scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    try {
+      new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+}

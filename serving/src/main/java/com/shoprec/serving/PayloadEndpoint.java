@@ -1,0 +1,192 @@
+package com.shoprec.serving;
+
+import static com.shoprec.serving.http.ApiException.check;
+import static com.shoprec.serving.http.ApiException.checkArgument;
+
+import com.shoprec.common.Ids;
+import com.shoprec.common.PayloadKind;
+import com.shoprec.serving.http.ApiException;
+import com.shoprec.serving.http.Flow;
+import com.shoprec.serving.http.Responses;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.ETag;
+import io.undertow.util.ETagUtils;
+import io.undertow.util.Headers;
+import io.undertow.util.PathTemplateMatch;
+import java.nio.charset.StandardCharsets;
+import java.util.Deque;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What every read endpoint does: resolve the live run, build the Redis key, answer {@code 304} when the
+ * client's {@code If-None-Match} already names this answer, fetch the stored bytes (cache, else one
+ * {@code GET}) and send them unchanged, or cut by {@code ?limit=} and {@code ?exclude=}.
+ *
+ * <p>Common parameters: {@code limit} (1 to {@value #MAX_LIMIT} items), {@code exclude} (comma-separated
+ * ids, repeatable, at most {@value #MAX_EXCLUDE}). Common answers: 200 with headers {@code X-Run-Id},
+ * {@code ETag} and {@code Cache-Control}; 304; 400 for a bad id or parameter; 404 for an unknown subject;
+ * 503 when Redis is unreachable or no run is live.
+ */
+abstract class PayloadEndpoint implements HttpHandler {
+
+  /** Most items a client may ask for with {@code ?limit=}. */
+  static final int MAX_LIMIT = 100;
+  /** Most ids {@code ?exclude=} may name. */
+  static final int MAX_EXCLUDE = 100;
+
+  /** Parsed {@code ?limit=} and {@code ?exclude=}; {@code limit} is {@link Integer#MAX_VALUE} when absent. */
+  record Cut(int limit, Set<String> exclude) {
+    boolean none() {
+      return limit == Integer.MAX_VALUE && exclude.isEmpty();
+    }
+  }
+
+  protected final Serving serving;
+  protected final PayloadKind kind;
+  /** What the payload is, for the 404 message ("similar products"). */
+  private final String what;
+
+  PayloadEndpoint(Serving serving, PayloadKind kind, String what) {
+    this.serving = serving;
+    this.kind = kind;
+    this.what = what;
+  }
+
+  /** The key subject from the request (e.g. the customer id), checked. */
+  abstract String subject(HttpServerExchange exchange);
+
+  /** What to answer when the key does not exist; by default 404. */
+  void missing(Flow flow, String run, String subject, Cut cut, String etag) {
+    throw new ApiException(404, "no " + what + " for " + subject);
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    new Flow(exchange).start(flow -> {
+      String subject = subject(exchange);
+      Cut cut = cut(exchange);
+      flow.await(serving.liveRun.current(), run -> answer(flow, run, subject, cut));
+    });
+  }
+
+  private void answer(Flow flow, String run, String subject, Cut cut) {
+    check(run != null, 503, "no run is live yet");
+    String key = serving.keys.payload(kind, run, subject);
+    String etag = etag(run, key, cut);
+    if (notModified(flow.exchange(), run, etag)) {
+      return;
+    }
+    flow.await(serving.payload(key), bytes -> {
+      if (bytes == null) {
+        missing(flow, run, subject, cut, etag);
+      } else {
+        send(flow.exchange(), run, etag, kind, bytes, cut);
+      }
+    });
+  }
+
+  /** 200 with the payload (cut when asked) and the caching headers. */
+  final void send(HttpServerExchange exchange, String run, String etag, PayloadKind shape, byte[] body, Cut cut) {
+    byte[] out = cut.none() ? body : PayloadRewriter.rewrite(body, shape, cut.limit, cut.exclude);
+    caching(exchange, run, etag);
+    Responses.json(exchange, 200, out);
+  }
+
+  private void caching(HttpServerExchange exchange, String run, String etag) {
+    exchange.getResponseHeaders()
+        .put(Responses.RUN_ID, run)
+        .put(Headers.ETAG, etag)
+        .put(Headers.CACHE_CONTROL, serving.cacheControl);
+  }
+
+  /** Answers 304 and returns true when the client already holds exactly this answer. */
+  private boolean notModified(HttpServerExchange exchange, String run, String etag) {
+    if (!exchange.getRequestHeaders().contains(Headers.IF_NONE_MATCH)) {
+      return false;
+    }
+    if (ETagUtils.handleIfNoneMatch(exchange, new ETag(false, etag.substring(1, etag.length() - 1)), false)) {
+      return false;
+    }
+    caching(exchange, run, etag);
+    exchange.setStatusCode(304);
+    exchange.endExchange();
+    return true;
+  }
+
+  /**
+   * A strong validator: the run id plus a hash of the key and the cut. Keys are immutable within a run,
+   * so equal tags mean equal bytes, and no Redis command is needed to answer 304.
+   */
+  static String etag(String run, String key, Cut cut) {
+    long h = 0xcbf29ce484222325L;
+    h = fnv(h, key);
+    h = fnv(h, "\n" + cut.limit);
+    for (String id : cut.exclude) {
+      h = fnv(h, "\n" + id);
+    }
+    return '"' + run + '-' + Long.toHexString(h) + '"';
+  }
+
+  private static long fnv(long h, String s) {
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      h ^= (b & 0xff);
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
+  /** The path parameter {@code name}, decoded by Undertow, checked with {@link Ids#isValid}. */
+  static String pathId(HttpServerExchange exchange, String name) {
+    PathTemplateMatch match = exchange.getAttachment(PathTemplateMatch.ATTACHMENT_KEY);
+    String id = match == null ? null : match.getParameters().get(name);
+    checkArgument(Ids.isValid(id), "invalid " + name + ": 1 to " + Ids.MAX_LENGTH
+        + " characters, no control characters, no leading or trailing space");
+    return id;
+  }
+
+  /** The single value of query parameter {@code name}, or null. */
+  static String queryParam(HttpServerExchange exchange, String name) {
+    Deque<String> values = exchange.getQueryParameters().get(name);
+    if (values == null || values.isEmpty()) {
+      return null;
+    }
+    checkArgument(values.size() == 1, "parameter " + name + " given more than once");
+    return values.getFirst();
+  }
+
+  static Cut cut(HttpServerExchange exchange) {
+    int limit = Integer.MAX_VALUE;
+    String limitText = queryParam(exchange, "limit");
+    if (limitText != null) {
+      limit = parseLimit(limitText);
+    }
+    Set<String> exclude = Set.of();
+    Deque<String> values = exchange.getQueryParameters().get("exclude");
+    if (values != null) {
+      exclude = new TreeSet<>();
+      for (String value : values) {
+        for (String id : value.split(",", -1)) {
+          if (id.isEmpty()) {
+            continue;
+          }
+          checkArgument(Ids.isValid(id), "invalid id in exclude");
+          exclude.add(id);
+          checkArgument(exclude.size() <= MAX_EXCLUDE, "exclude names more than " + MAX_EXCLUDE + " ids");
+        }
+      }
+    }
+    return new Cut(limit, exclude);
+  }
+
+  /** An integer from 1 to {@value #MAX_LIMIT}, or a 400. */
+  static int parseLimit(String text) {
+    int limit = -1;
+    if (!text.isEmpty() && text.length() <= 3 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      limit = Integer.parseInt(text);
+    }
+    checkArgument(limit >= 1 && limit <= MAX_LIMIT, "limit must be an integer from 1 to " + MAX_LIMIT);
+    return limit;
+  }
+}

@@ -1,0 +1,166 @@
+package com.shoprec.serving;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.shoprec.common.PayloadKind;
+import com.shoprec.common.PayloadWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Applies {@code ?limit=} and {@code ?exclude=} to a stored payload without mapping it to objects.
+ *
+ * <p>One streaming {@link JsonParser} pass locates, by byte offset, each item of the array named by
+ * {@link PayloadKind#arrayField()} and the values of {@code count} and (for customer lists)
+ * {@code discovery_count}. The answer is then spliced from the stored bytes: every kept item is copied
+ * byte for byte (scores keep their exact spelling), dropped items (excluded ids, then everything past the
+ * limit) are left out, and the two counts are rewritten. Everything else is copied unchanged, in place.
+ * When nothing is dropped the stored array itself is returned.
+ */
+public final class PayloadRewriter {
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private PayloadRewriter() {}
+
+  /** A payload that does not have the shape {@link PayloadWriter} writes. */
+  public static final class ShapeException extends RuntimeException {
+    ShapeException(String message) {
+      super(message);
+    }
+  }
+
+  /** A byte range {@code [start, end)} of the input to replace with {@code with}. */
+  private record Splice(int start, int end, byte[] with) {}
+
+  /**
+   * @param payload the stored JSON object
+   * @param kind which array to cut, and which id field {@code exclude} refers to
+   * @param limit at most this many items are kept (after exclusion)
+   * @param exclude ids of items to drop
+   * @throws ShapeException when the payload is not a JSON object with that array of objects
+   */
+  public static byte[] rewrite(byte[] payload, PayloadKind kind, int limit, Set<String> exclude) {
+    try (JsonParser p = JSON.createParser(payload)) {
+      return rewrite(payload, p, kind, limit, exclude);
+    } catch (IOException e) {
+      throw new ShapeException("stored payload is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  private static byte[] rewrite(byte[] src, JsonParser p, PayloadKind kind, int limit, Set<String> exclude)
+      throws IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      throw new ShapeException("stored payload is not a JSON object");
+    }
+    boolean countDiscovery = kind == PayloadKind.CUSTOMER_RECS;
+    int arrayContentStart = -1;
+    int arrayContentEnd = -1;
+    List<int[]> keptSpans = new ArrayList<>();
+    int total = 0;
+    int kept = 0;
+    int keptDiscovery = 0;
+    int[] countSpan = null;
+    int[] discoverySpan = null;
+    JsonToken t;
+    while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      if (field.equals(kind.arrayField()) && value == JsonToken.START_ARRAY && arrayContentStart < 0) {
+        arrayContentStart = offset(p) + 1;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+          if (t != JsonToken.START_OBJECT) {
+            throw new ShapeException("items of \"" + kind.arrayField() + "\" must be objects");
+          }
+          int itemStart = offset(p);
+          String id = null;
+          boolean discovery = false;
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (v == JsonToken.VALUE_STRING && name.equals(kind.itemIdField())) {
+              id = p.getText();
+            } else if (v == JsonToken.VALUE_STRING && name.equals("source")) {
+              discovery = PayloadWriter.SOURCE_DISCOVERY.equals(p.getText());
+            } else {
+              p.skipChildren();
+            }
+          }
+          int itemEnd = offset(p) + 1;
+          total++;
+          if (kept < limit && (id == null || !exclude.contains(id))) {
+            keptSpans.add(new int[] {itemStart, itemEnd});
+            kept++;
+            if (discovery) {
+              keptDiscovery++;
+            }
+          }
+        }
+        arrayContentEnd = offset(p);
+      } else if (field.equals("count") && value == JsonToken.VALUE_NUMBER_INT) {
+        countSpan = numberSpan(p);
+      } else if (countDiscovery && field.equals("discovery_count") && value == JsonToken.VALUE_NUMBER_INT) {
+        discoverySpan = numberSpan(p);
+      } else {
+        p.skipChildren();
+      }
+    }
+    if (t != JsonToken.END_OBJECT) {
+      throw new ShapeException("stored payload is not a JSON object");
+    }
+    if (arrayContentStart < 0) {
+      throw new ShapeException("stored payload has no \"" + kind.arrayField() + "\" array");
+    }
+    if (kept == total) {
+      return src;
+    }
+
+    ByteArrayOutputStream items = new ByteArrayOutputStream(src.length);
+    for (int i = 0; i < keptSpans.size(); i++) {
+      if (i > 0) {
+        items.write(',');
+      }
+      int[] span = keptSpans.get(i);
+      items.write(src, span[0], span[1] - span[0]);
+    }
+    List<Splice> splices = new ArrayList<>(3);
+    splices.add(new Splice(arrayContentStart, arrayContentEnd, items.toByteArray()));
+    if (countSpan != null) {
+      splices.add(new Splice(countSpan[0], countSpan[1], ascii(kept)));
+    }
+    if (discoverySpan != null) {
+      splices.add(new Splice(discoverySpan[0], discoverySpan[1], ascii(keptDiscovery)));
+    }
+    splices.sort(Comparator.comparingInt(Splice::start));
+    ByteArrayOutputStream out = new ByteArrayOutputStream(src.length);
+    int at = 0;
+    for (Splice s : splices) {
+      out.write(src, at, s.start - at);
+      out.write(s.with, 0, s.with.length);
+      at = s.end;
+    }
+    out.write(src, at, src.length - at);
+    return out.toByteArray();
+  }
+
+  /** Byte offset where the current token starts. */
+  private static int offset(JsonParser p) {
+    return (int) p.currentTokenLocation().getByteOffset();
+  }
+
+  /** Byte range of the current integer token (its text is ASCII, so characters = bytes). */
+  private static int[] numberSpan(JsonParser p) throws IOException {
+    int start = offset(p);
+    return new int[] {start, start + p.getTextLength()};
+  }
+
+  private static byte[] ascii(int n) {
+    return Integer.toString(n).getBytes(StandardCharsets.US_ASCII);
+  }
+}

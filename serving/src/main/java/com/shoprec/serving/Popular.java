@@ -1,0 +1,40 @@
+package com.shoprec.serving;
+
+import static com.shoprec.serving.http.ApiException.checkArgument;
+
+import com.shoprec.common.Ids;
+import com.shoprec.common.PayloadKind;
+import com.shoprec.common.RedisKeys.PopularScope;
+import io.undertow.server.HttpServerExchange;
+
+/**
+ * {@code GET /popular}: the most popular products overall; {@code ?category=c} within a category;
+ * {@code ?segment=s} among a customer segment (e.g. {@code LIGHT}). As stored under
+ * {@code popular:{run}:all}, {@code popular:{run}:category:{c}} or {@code popular:{run}:segment:{s}}.
+ *
+ * <p>Parameters: {@code category} or {@code segment} (not both), {@code limit} (1 to 100),
+ * {@code exclude=a,b}. Answers: 200; 304; 400 for both scopes at once, an invalid name or parameter; 404
+ * when there is no list for that scope; 503 when Redis is unreachable or no run is live.
+ */
+final class Popular extends PayloadEndpoint {
+
+  Popular(Serving serving) {
+    super(serving, PayloadKind.POPULAR, "popular list");
+  }
+
+  @Override
+  String subject(HttpServerExchange exchange) {
+    String category = queryParam(exchange, "category");
+    String segment = queryParam(exchange, "segment");
+    checkArgument(category == null || segment == null, "give category or segment, not both");
+    if (category != null) {
+      checkArgument(Ids.isValid(category), "invalid category");
+      return PopularScope.category(category);
+    }
+    if (segment != null) {
+      checkArgument(Ids.isValid(segment), "invalid segment");
+      return PopularScope.segment(segment);
+    }
+    return PopularScope.all();
+  }
+}
