@@ -1,5 +1,6 @@
 package com.shoprec.jobs;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -7,16 +8,23 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Times the job's stages, logs each start and end, and tells a listener (the job log) how long each took. */
+/**
+ * Times the job's stages, logs each start and end, and tells a listener (the job log) how long each took.
+ * Stages may run on several threads at once (the models); the listener is called by one thread at a time.
+ */
 final class Stages {
   private static final Logger LOG = LoggerFactory.getLogger("shoprec.stage");
 
-  private final Map<String, Long> millis = new LinkedHashMap<>();
+  private final Map<String, Long> millis = Collections.synchronizedMap(new LinkedHashMap<>());
   private BiConsumer<String, Long> listener = (stage, ms) -> { };
 
-  void onEnd(BiConsumer<String, Long> listener) {
+  synchronized void onEnd(BiConsumer<String, Long> listener) {
     this.listener = listener;
-    millis.forEach(listener);
+    Map<String, Long> sofar;
+    synchronized (millis) {
+      sofar = Map.copyOf(millis);
+    }
+    sofar.forEach(listener);
   }
 
   <T> T run(String stage, Supplier<T> body) {
@@ -26,7 +34,9 @@ final class Stages {
     long ms = (System.nanoTime() - start) / 1_000_000;
     millis.put(stage, ms);
     LOG.info("{}: done in {} ms", stage, ms);
-    listener.accept(stage, ms);
+    synchronized (this) {
+      listener.accept(stage, ms);
+    }
     return result;
   }
 
@@ -38,6 +48,8 @@ final class Stages {
   }
 
   Map<String, Long> timings() {
-    return Map.copyOf(millis);
+    synchronized (millis) {
+      return new LinkedHashMap<>(millis);
+    }
   }
 }

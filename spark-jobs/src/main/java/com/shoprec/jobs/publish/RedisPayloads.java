@@ -43,6 +43,17 @@ public final class RedisPayloads {
     }
   }
 
+  /**
+   * One key per subject of a ranked list: {@code rows} has subject, item_id, score, rank, reason (JSON or
+   * null), e.g. a product's bought-together partners or a customer's neighbours.
+   */
+  public static Dataset<Row> lists(Dataset<Row> rows, PayloadKind kind, RunStamp stamp) {
+    Dataset<Row> grouped = rows.groupBy("subject")
+        .agg(org.apache.spark.sql.functions.array_sort(org.apache.spark.sql.functions.collect_list(
+            org.apache.spark.sql.functions.struct("rank", "item_id", "score", "reason"))).as("items"));
+    return grouped.mapPartitions(new ListPayloadFn(kind, stamp), Encoders.row(KEY_VALUE));
+  }
+
   /** One key per customer list ({@link WeeklyLists#LIST} rows). */
   public static Dataset<Row> customerLists(Dataset<Row> lists, RunStamp stamp) {
     return lists.mapPartitions(new CustomerPayloadFn(stamp), Encoders.row(KEY_VALUE));
@@ -96,6 +107,44 @@ public final class RedisPayloads {
 
   static double round(double score) {
     return Math.round(score * 10_000) / 10_000.0;
+  }
+
+  /** Executor side: one writer per partition, one key and payload per subject. */
+  static final class ListPayloadFn implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final PayloadKind kind;
+    private final RunStamp stamp;
+
+    ListPayloadFn(PayloadKind kind, RunStamp stamp) {
+      this.kind = kind;
+      this.stamp = stamp;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> subjects) {
+      PayloadWriter writer = new PayloadWriter();
+      RedisKeys keys = stamp.keys();
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return subjects.hasNext();
+        }
+
+        @Override
+        public Row next() {
+          Row subject = subjects.next();
+          String id = subject.getString(0);
+          List<Row> rows = subject.getList(1);
+          List<PayloadWriter.Item> items = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            items.add(new PayloadWriter.Item(r.getString(1), round(r.getDouble(2)), r.getInt(0), null,
+                r.isNullAt(3) ? null : r.getString(3)));
+          }
+          byte[] value = writer.list(kind, id, stamp.week(), items, stamp.generatedAt());
+          return RowFactory.create(keys.payload(kind, stamp.runId(), id), value);
+        }
+      };
+    }
   }
 
   /** Executor side: one writer per partition, one key and payload per customer list. */
