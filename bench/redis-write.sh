@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Redis write throughput: spark-redis's toRedisKV vs RedisPublisher.write (plain pipelined SETs in
+# foreachPartition), both on Spark local[2], next to redis-benchmark's pipelined SET on the same machine.
+#
+#   bench/redis-write.sh [KEYS]        (default 200000; ~1.2 KB values; loopback only)
+#
+# Starts a throw-away redis-server (no RDB, no AOF) on a free 127.0.0.1 port, stopped on exit.
+# Environment: ROUNDS (5, median; plus one warm-up), PARTITIONS (4), BATCH (1000), BENCH_TIMEOUT seconds (900).
+#
+# redis-benchmark flags: -P 16 pipelines 16 requests per round trip; -t set only SET; -d 1200 values of
+# 1200 bytes (like our payloads); -n KEYS requests; -r KEYS random keys from a keyspace of KEYS (so it
+# writes keys, not one key over and over); -c 8 eight connections (its default 50 would flood 2 cores);
+# -q one line of output.
+set -euo pipefail
+
+KEYS=${1:-200000}
+ROUNDS=${ROUNDS:-5}
+PARTITIONS=${PARTITIONS:-4}
+BATCH=${BATCH:-1000}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/redis-write-bench.XXXXXX)
+REDIS_PID=
+
+cleanup() {
+  if [[ -n "$REDIS_PID" ]] && kill -0 "$REDIS_PID" 2>/dev/null; then
+    kill "$REDIS_PID" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
+  echo "installing redis-server and redis-tools" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
+fi
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no --protected-mode yes \
+  --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no &
+REDIS_PID=$!
+for _ in $(seq 50); do
+  redis-cli -h 127.0.0.1 -p "$PORT" ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+redis-cli -h 127.0.0.1 -p "$PORT" ping >/dev/null
+
+cd "$ROOT"
+echo "compiling spark-jobs test classes" >&2
+mvn -B -o -q -pl spark-jobs test-compile
+mvn -B -o -q -pl spark-jobs dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile="$WORK/classpath.txt" >/dev/null
+# The --add-opens list Spark needs on Java 17, from the parent pom.
+OPENS=$(sed -n 's:.*<spark.test.jvm.opens>\(.*\)</spark.test.jvm.opens>.*:\1:p' pom.xml)
+# Copies of the compiled classes: other builds may clean spark-jobs/target while the bench runs.
+cp -r spark-jobs/target/classes "$WORK/classes"
+cp -r spark-jobs/target/test-classes "$WORK/test-classes"
+CP="$WORK/test-classes:$WORK/classes:$(cat "$WORK/classpath.txt")"
+
+echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on 127.0.0.1:$PORT; $(nproc) cores" >&2
+# shellcheck disable=SC2086
+timeout "$BENCH_TIMEOUT" java -Xmx4g $OPENS -cp "$CP" com.shoprec.jobs.store.redis.RedisWriteBench \
+  --port "$PORT" --keys "$KEYS" --partitions "$PARTITIONS" --rounds "$ROUNDS" --batch "$BATCH" \
+  | tee "$WORK/java.out" | grep -v -e '^RESULT' -e '^REFUSED' >&2
+
+redis-cli -h 127.0.0.1 -p "$PORT" flushall >/dev/null
+BENCH_CMD="redis-benchmark -h 127.0.0.1 -p $PORT -P 16 -t set -d 1200 -n $KEYS -r $KEYS -q -c 8"
+echo "$BENCH_CMD" >&2
+REF=$(timeout "$BENCH_TIMEOUT" $BENCH_CMD 2>/dev/null | tr '\r' '\n' | grep '^SET:' | tail -1 \
+  | sed 's/^SET: *\([0-9.]*\) requests per second.*/\1/')
+[[ -n "$REF" ]] || { echo "redis-benchmark gave no SET figure" >&2; exit 1; }
+
+echo
+printf '%-60s %12s %10s\n' "method ($KEYS keys, ~1.2 KB values)" "keys/s" "vs bench"
+printf '%-60s %12.0f %10s\n' "redis-benchmark -P 16 -c 8 SET" "$REF" "1.00"
+grep '^RESULT' "$WORK/java.out" | while IFS=$'\t' read -r _ method rate; do
+  printf '%-60s %12.0f %10.2f\n' "$method" "$rate" "$(awk -v a="$rate" -v b="$REF" 'BEGIN { print a / b }')"
+done
+echo
+echo "when Redis refuses SETs (maxmemory a quarter of the data):"
+grep '^REFUSED' "$WORK/java.out" | cut -f2- | sed 's/\t/: /; s/^/  /'
