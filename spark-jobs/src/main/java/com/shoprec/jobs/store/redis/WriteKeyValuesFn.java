@@ -19,6 +19,10 @@ import redis.clients.jedis.params.SetParams;
  *
  * <p>Receives only plain serializable values. Rows are {@code (key string, value binary)}, in that order.
  * Values go out as the bytes they are: no decoding.
+ *
+ * <p>A retried task writes its keys again, which is harmless (same keys, same values, TTL renewed), and
+ * Spark adds the accumulator of a successful attempt only, so the total stays exact. Replies are read
+ * and checked (unlike a bare {@code Pipeline.sync()}, which drops error replies).
  */
 final class WriteKeyValuesFn implements ForeachPartitionFunction<Row> {
 

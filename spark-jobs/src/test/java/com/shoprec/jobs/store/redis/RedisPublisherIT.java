@@ -281,6 +281,32 @@ class RedisPublisherIT extends SparkTestBase {
     assertEquals(Optional.of("r1"), publisher.liveRun());
   }
 
+  /** An ACL user and a database from the URL; a wrong password is refused without being echoed. */
+  @Test
+  void connectsAsAnAclUserToTheUrlsDatabase() {
+    redis.aclSetUser("shoprec_job", "on", ">Hunter2Secret", "~*", "+@all");
+    try {
+      String base = "redis://shoprec_job:Hunter2Secret@127.0.0.1:" + stores.redisPort() + "/2";
+      RedisTarget acl = RedisTarget.parse(base, null, 2000);
+      try (Jedis jedis = acl.connect()) {
+        assertEquals("shoprec_job", jedis.aclWhoAmI());
+        jedis.set("t:where", "db2");
+      }
+      redis.select(2);
+      assertEquals("db2", redis.get("t:where"));
+      redis.select(0);
+      assertEquals(null, redis.get("t:where"));
+
+      RedisPublisher wrong = new RedisPublisher(
+          RedisTarget.parse(base.replace("Hunter2Secret", "Hunter3Wrong"), null, 2000), KEYS, TTL, 2);
+      RedisWriteException e = assertThrows(RedisWriteException.class, wrong::checkReachable);
+      assertTrue(e.getMessage().contains("127.0.0.1:" + stores.redisPort()), e.getMessage());
+      assertTrue(!e.getMessage().contains("Hunter"), e.getMessage());
+    } finally {
+      redis.aclDelUser("shoprec_job");
+    }
+  }
+
   @Test
   void aDatasetWithoutKeyAndValueIsRefused() {
     Dataset<Row> wrong = spark.createDataFrame(List.of(RowFactory.create("k", "v")),
