@@ -61,7 +61,6 @@ final class Basket implements HttpHandler {
     new Flow(exchange).start(unused -> {
       check(exchange.getRequestContentLength() <= MAX_BODY_BYTES, 413,
           "request body larger than " + MAX_BODY_BYTES + " bytes");
-      exchange.setMaxEntitySize(MAX_BODY_BYTES);
       // Undertow runs these callbacks inside a handler call of their own (when the body arrives later),
       // so each continues in a new Flow, which knows whether it must dispatch.
       exchange.getRequestReceiver().receiveFullBytes(
@@ -76,6 +75,8 @@ final class Basket implements HttpHandler {
   }
 
   private void withBody(Flow flow, byte[] body) {
+    // A chunked body has no Content-Length to check up front (Undertow bounds it by MAX_DRAINED_BODY_BYTES).
+    check(body.length <= MAX_BODY_BYTES, 413, "request body larger than " + MAX_BODY_BYTES + " bytes");
     Request request = parse(body);
     flow.await(serving.liveRun.current(), run -> {
       check(run != null, 503, "no run is live yet");

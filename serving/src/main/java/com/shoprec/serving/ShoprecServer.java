@@ -66,7 +66,7 @@ public final class ShoprecServer implements AutoCloseable {
           .addHttpListener(s.port, s.host)
           .setIoThreads(s.effectiveIoThreads())
           .setWorkerThreads(s.workerThreads)
-          .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) Basket.MAX_BODY_BYTES)
+          .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) Responses.MAX_DRAINED_BODY_BYTES)
           .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
           .setServerOption(UndertowOptions.MAX_PARAMETERS, MAX_QUERY_PARAMETERS)
           .setHandler(shutdown)

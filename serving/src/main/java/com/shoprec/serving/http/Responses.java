@@ -29,8 +29,20 @@ public final class Responses {
 
   private Responses() {}
 
+  /**
+   * Largest request body the server drains ({@code MAX_ENTITY_SIZE}) when it answers without reading it
+   * (e.g. a 405 or 413), so the client still reads the answer on a reusable connection. A larger unread
+   * body cannot be skipped: the answer then says {@code Connection: close}.
+   */
+  public static final int MAX_DRAINED_BODY_BYTES = 1024 * 1024;
+
   /** Sends {@code body} unchanged with the given status and a JSON content type. */
   public static void json(HttpServerExchange exchange, int status, byte[] body) {
+    if (!exchange.isRequestComplete() && (exchange.getRequestContentLength() > MAX_DRAINED_BODY_BYTES
+        || exchange.getRequestContentLength() < 0 && exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING))) {
+      // Say so (Connection: close) rather than let the client reuse a connection Undertow will drop.
+      exchange.setPersistent(false);
+    }
     exchange.setStatusCode(status);
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, JSON);
     exchange.setResponseContentLength(body.length);
