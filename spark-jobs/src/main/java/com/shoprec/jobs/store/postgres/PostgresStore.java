@@ -349,7 +349,7 @@ public final class PostgresStore implements AutoCloseable {
     long start = System.nanoTime();
     try {
       rows.foreachPartition(new CopyPartitionFn(target, plan, runId, zone, loaded));
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // a SparkException (checked, undeclared by the Scala API) or a RuntimeException
       throw new StoreException("loading " + table + " for run " + runId + " failed: " + rootMessage(e), e);
     }
     long count = loaded.value();
