@@ -121,6 +121,9 @@ public final class RedisPublisher {
       throw new IllegalArgumentException("run info is required");
     }
     withRedis("switch the live run to " + runId, jedis -> {
+      // The last step of a publish, after the run's keys are written and counted: the server follows the
+      // pointer, so until this EXEC it keeps answering from the previous run, and after it from the whole
+      // new one. One transaction, so run info, pointer and history never disagree.
       Transaction tx = jedis.multi();
       tx.set(keys.runInfo(runId), runInfoJson, SetParams.setParams().ex(ttlSeconds));
       tx.set(keys.liveRunPointer(), runId);
