@@ -65,6 +65,9 @@ public final class JobSettings implements Serializable {
   public record Discovery(double neighboursWeight, double alsWeight, double cooccurrenceWeight, int recentProducts)
       implements Serializable {}
 
+  public record Gates(double minFullListShare, double minCatalogCoverage, double minOverlapWithPrevious,
+      double maxRejectRate, long minCustomers) implements Serializable {}
+
   public record Redis(String url, String passwordEnv, String namespace, int ttlDays, int pipelineBatch,
       int timeoutMillis, int keepRuns) implements Serializable {}
 
@@ -84,6 +87,7 @@ public final class JobSettings implements Serializable {
   private final Cooccurrence cooccurrence;
   private final Audience audience;
   private final Discovery discovery;
+  private final Gates gates;
   private final Redis redis;
   private final Postgres postgres;
   private final transient Config config;
@@ -196,6 +200,14 @@ public final class JobSettings implements Serializable {
         nonNegative(d.getDouble("cooccurrence-weight"), "shoprec.job.discovery.cooccurrence-weight"),
         atLeast(d.getInt("recent-products"), 1, "shoprec.job.discovery.recent-products"));
 
+    Config g = job.getConfig("gates");
+    this.gates = new Gates(
+        fraction(g.getDouble("min-full-list-share"), "shoprec.job.gates.min-full-list-share"),
+        fraction(g.getDouble("min-catalog-coverage"), "shoprec.job.gates.min-catalog-coverage"),
+        fraction(g.getDouble("min-overlap-with-previous"), "shoprec.job.gates.min-overlap-with-previous"),
+        fraction(g.getDouble("max-reject-rate"), "shoprec.job.gates.max-reject-rate"),
+        atLeast(g.getInt("min-customers"), 0, "shoprec.job.gates.min-customers"));
+
     Config r = c.getConfig("shoprec.redis");
     this.redis = new Redis(
         nonEmpty(r, "url", "shoprec.redis.url"), r.getString("password-env"), r.getString("namespace"),
@@ -270,6 +282,7 @@ public final class JobSettings implements Serializable {
   public Cooccurrence cooccurrence() { return cooccurrence; }
   public Audience audience() { return audience; }
   public Discovery discovery() { return discovery; }
+  public Gates gates() { return gates; }
   public Redis redis() { return redis; }
   public Postgres postgres() { return postgres; }
 
