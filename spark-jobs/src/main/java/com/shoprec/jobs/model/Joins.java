@@ -8,24 +8,24 @@ import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
 /** Joins on same-named columns, which Spark's Java API only offers through Scala sequences. */
-final class Joins {
+public final class Joins {
   private Joins() {}
 
-  static Seq<String> columns(String... names) {
+  public static Seq<String> columns(String... names) {
     List<String> list = Arrays.asList(names);
     return JavaConverters.asScalaBuffer(list).toSeq();
   }
 
   /** Rows of {@code left} whose key columns match no row of {@code right}. */
-  static Dataset<Row> without(Dataset<Row> left, Dataset<Row> right, String... keys) {
+  public static Dataset<Row> without(Dataset<Row> left, Dataset<Row> right, String... keys) {
     return left.join(right.select(keys[0], Arrays.copyOfRange(keys, 1, keys.length)), columns(keys), "left_anti");
   }
 
-  static Dataset<Row> left(Dataset<Row> left, Dataset<Row> right, String... keys) {
+  public static Dataset<Row> left(Dataset<Row> left, Dataset<Row> right, String... keys) {
     return left.join(right, columns(keys), "left");
   }
 
-  static Dataset<Row> outer(Dataset<Row> left, Dataset<Row> right, String... keys) {
+  public static Dataset<Row> outer(Dataset<Row> left, Dataset<Row> right, String... keys) {
     return left.join(right, columns(keys), "full_outer");
   }
 }
