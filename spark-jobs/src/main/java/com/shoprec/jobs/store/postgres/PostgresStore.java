@@ -67,6 +67,7 @@ public final class PostgresStore implements AutoCloseable {
       "weekly_recommendations", "customer_segments", "popular_products", "similar_customers",
       "item_cooccurrence", "product_audience", "als_customer_factors", "als_product_factors",
       "evaluation_results", "rejected_rows_sample");
+  static final String REJECTED_SAMPLE = "rejected_rows_sample";
   /** Every relation {@code sql/schema.sql} creates; {@link #ensureSchema} applies it when one is missing. */
   static final List<String> SCHEMA_RELATIONS;
 
@@ -446,8 +447,10 @@ public final class PostgresStore implements AutoCloseable {
   }
 
   /**
-   * Marks a run failed with its error and deletes its rows from every output table. Best effort, for an
-   * error path: it never throws, it logs. A run that is current, completed or rolled back is left alone.
+   * Marks a run failed with its error (and finished_at) and deletes its rows from every output table
+   * except {@code rejected_rows_sample}, kept to show why the run failed (retention deletes it later).
+   * Releases the run lock if this store holds it for the run. Best effort, for an error path: it never
+   * throws, it logs. A run that is current, completed or rolled back is left alone.
    */
   public synchronized void fail(String runId, String error) {
     try {
@@ -475,20 +478,15 @@ public final class PostgresStore implements AutoCloseable {
       return;
     }
     LOG.info("run {} failed: {}", runId, cut);
-    if (deleteRows(List.of(runId))) {
-      try (PreparedStatement ps = connection.prepareStatement(
-          "UPDATE recommendation_job_log SET purged_at = now() WHERE run_id = ?")) {
-        ps.setString(1, runId);
-        ps.executeUpdate();
-      }
-    }
+    // The rejected rows sample stays: it is often why the run failed. Retention deletes it later.
+    deleteRows(List.of(runId), OUTPUT_TABLES.stream().filter(t -> !t.equals(REJECTED_SAMPLE)).toList());
   }
 
   /** Deletes the runs' rows from every output table, each table on its own; false if one failed (logged). */
-  private boolean deleteRows(List<String> runIds) throws SQLException {
+  private boolean deleteRows(List<String> runIds, List<String> tables) throws SQLException {
     boolean all = true;
     Array ids = connection.createArrayOf("text", runIds.toArray());
-    for (String table : OUTPUT_TABLES) {
+    for (String table : tables) {
       try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + table + " WHERE run_id = ANY(?)")) {
         ps.setArray(1, ids);
         int n = ps.executeUpdate();
@@ -535,7 +533,7 @@ public final class PostgresStore implements AutoCloseable {
           }
         }
         if (!runs.isEmpty()) {
-          deleteRows(runs);
+          deleteRows(runs, OUTPUT_TABLES);
         }
         return runs;
       });

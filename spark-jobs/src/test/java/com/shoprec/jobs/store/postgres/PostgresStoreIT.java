@@ -290,7 +290,9 @@ class PostgresStoreIT extends SparkTestBase {
     store.fail(run, "quality gate failed: only 2 customers");
 
     assertEquals(0L, count("SELECT count(*) FROM weekly_recommendations WHERE run_id = '" + run + "'"));
-    assertEquals(0L, count("SELECT count(*) FROM rejected_rows_sample"));
+    // The rejected rows sample stays, to show why the run failed; retention deletes it later.
+    assertEquals(List.of(Arrays.asList(run, "missing_customer", "536365,,85123A,2010-12-01 08:26,6,2.55", null)),
+        query("SELECT run_id, reason, source_row, details FROM rejected_rows_sample"));
     assertEquals(2L, count("SELECT count(*) FROM weekly_recommendations WHERE run_id = '" + kept + "'"));
     assertEquals(Arrays.asList("failed", "quality gate failed: only 2 customers", true),
         query("SELECT status, error, finished_at IS NOT NULL FROM recommendation_job_log WHERE run_id = '" + run + "'").get(0));
@@ -298,6 +300,9 @@ class PostgresStoreIT extends SparkTestBase {
     store.fail(kept, "too late");
     assertEquals(Arrays.asList("completed", null),
         query("SELECT status, error FROM recommendation_job_log WHERE run_id = '" + kept + "'").get(0));
+    assertEquals(2L, count("SELECT count(*) FROM current_weekly_recommendations"));
+    store.retain(1);
+    assertEquals(0L, count("SELECT count(*) FROM rejected_rows_sample"));
     assertEquals(2L, count("SELECT count(*) FROM current_weekly_recommendations"));
   }
 
