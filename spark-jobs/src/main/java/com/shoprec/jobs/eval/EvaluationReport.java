@@ -1,0 +1,94 @@
+package com.shoprec.jobs.eval;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** The evaluation as the JSON report of the job's {@code --report FILE} and as a printed table. */
+public final class EvaluationReport {
+
+  private static final JsonFactory JSON = new JsonFactory();
+  /** Table columns: items, metric, header. */
+  private static final String[][] COLUMNS = {
+      {"all", "recall", "recall"}, {"all", "ndcg", "ndcg"}, {"all", "hit_rate", "hit"},
+      {"all", "precision", "prec"}, {"all", "map", "map"}, {"all", "coverage", "cover"},
+      {"repeat", "recall", "rep.rec"}, {"repeat", "ndcg", "rep.ndcg"}, {"repeat", "hit_rate", "rep.hit"},
+      {"explore", "recall", "exp.rec"}, {"explore", "ndcg", "exp.ndcg"}, {"explore", "hit_rate", "exp.hit"}};
+
+  private EvaluationReport() {}
+
+  /**
+   * {@code {"protocol": …, "customers": n, "results": [{"method", "segment", "items", "metric", "k",
+   * "value"}, …]}}, results in the given order.
+   */
+  public static String toJson(String protocol, long customers, List<Metric> results) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator json = JSON.createGenerator(out)) {
+      json.writeStartObject();
+      json.writeStringField("protocol", protocol);
+      json.writeNumberField("customers", customers);
+      json.writeArrayFieldStart("results");
+      for (Metric m : results) {
+        json.writeStartObject();
+        json.writeStringField("method", m.method());
+        json.writeStringField("segment", m.segment());
+        json.writeStringField("items", m.items());
+        json.writeStringField("metric", m.metric());
+        json.writeNumberField("k", m.k());
+        json.writeNumberField("value", m.value());
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+
+  /**
+   * One line per segment and method at cut-off {@code k}: the all-items metrics, coverage, and recall, NDCG
+   * and hit rate on the repeat and explore parts; {@code n} = customers evaluated, {@code -} = not measured.
+   */
+  public static String toTable(List<Metric> results, int k) {
+    Map<String, Map<String, Metric>> rows = new LinkedHashMap<>();
+    Set<String> segments = new LinkedHashSet<>();
+    for (Metric m : results) {
+      if (m.k() == k) {
+        segments.add(m.segment());
+        rows.computeIfAbsent(m.segment() + "\u0000" + m.method(), x -> new LinkedHashMap<>())
+            .put(m.items() + "/" + m.metric(), m);
+      }
+    }
+    StringBuilder table = new StringBuilder();
+    table.append(String.format(Locale.ROOT, "%-20s %-14s %7s", "segment", "method", "n"));
+    for (String[] c : COLUMNS) {
+      table.append(String.format(Locale.ROOT, " %8s", c[2]));
+    }
+    table.append(String.format(Locale.ROOT, "%n"));
+    for (String segment : segments) {
+      rows.forEach((key, cells) -> {
+        if (!key.startsWith(segment + "\u0000")) {
+          return;
+        }
+        Metric any = cells.get("all/recall") != null ? cells.get("all/recall") : cells.values().iterator().next();
+        table.append(String.format(Locale.ROOT, "%-20s %-14s %7d", segment, any.method(), any.customers()));
+        for (String[] c : COLUMNS) {
+          Metric m = cells.get(c[0] + "/" + c[1]);
+          table.append(m == null ? String.format(Locale.ROOT, " %8s", "-")
+              : String.format(Locale.ROOT, " %8.4f", m.value()));
+        }
+        table.append(String.format(Locale.ROOT, "%n"));
+      });
+    }
+    return table.toString();
+  }
+}
