@@ -5,12 +5,19 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /** The evaluation as the JSON report of the job's {@code --report FILE} and as a printed table. */
 public final class EvaluationReport {
@@ -23,7 +30,23 @@ public final class EvaluationReport {
       {"repeat", "recall", "rep.rec"}, {"repeat", "ndcg", "rep.ndcg"}, {"repeat", "hit_rate", "rep.hit"},
       {"explore", "recall", "exp.rec"}, {"explore", "ndcg", "exp.ndcg"}, {"explore", "hit_rate", "exp.hit"}};
 
+  /** The columns of {@code evaluation_results} after run_id (which the store's COPY adds). */
+  public static final StructType ROW_SCHEMA = new StructType()
+      .add("protocol", DataTypes.StringType, false).add("method", DataTypes.StringType, false)
+      .add("segment", DataTypes.StringType, false).add("items", DataTypes.StringType, false)
+      .add("metric", DataTypes.StringType, false).add("k", DataTypes.IntegerType, false)
+      .add("value", DataTypes.DoubleType, false);
+
   private EvaluationReport() {}
+
+  /** The results as rows of {@code evaluation_results}: protocol, method, segment, items, metric, k, value. */
+  public static Dataset<Row> toRows(SparkSession spark, String protocol, List<Metric> results) {
+    List<Row> rows = new ArrayList<>(results.size());
+    for (Metric m : results) {
+      rows.add(RowFactory.create(protocol, m.method(), m.segment(), m.items(), m.metric(), m.k(), m.value()));
+    }
+    return spark.createDataFrame(rows, ROW_SCHEMA);
+  }
 
   /**
    * {@code {"protocol": …, "customers": n, "results": [{"method", "segment", "items", "metric", "k",

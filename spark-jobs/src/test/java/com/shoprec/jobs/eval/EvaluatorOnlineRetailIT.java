@@ -3,14 +3,18 @@ package com.shoprec.jobs.eval;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.to_timestamp;
+import static org.apache.spark.sql.functions.lit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shoprec.jobs.SharedData;
 import com.shoprec.jobs.SparkTestBase;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,12 +34,19 @@ class EvaluatorOnlineRetailIT extends SparkTestBase {
       Baselines.P_TOP_FREQ, new double[] {0.2762, 0.2502, 0.803},
       Baselines.GP_TOP_FREQ, new double[] {0.2781, 0.2511, 0.807});
 
-  @Test
-  void reproducesTheReferenceBaselines() {
-    Dataset<Row> orders = spark.read().option("header", true).csv(SharedData.onlineRetail().toString())
+  private static Dataset<Row> orders;
+
+  @BeforeAll
+  static void read() {
+    orders = spark.read().option("header", true).csv(SharedData.onlineRetail().toString())
         .withColumn("ts", to_timestamp(col("ts"), "yyyy-MM-dd'T'HH:mm:ss"))
         // one gzip file is one partition, so these ids follow the file: P-TopFreq's tie-break within a basket
-        .withColumn(Baselines.LINE_ORDER, monotonically_increasing_id());
+        .withColumn(Baselines.LINE_ORDER, monotonically_increasing_id())
+        .cache();
+  }
+
+  @Test
+  void reproducesTheReferenceBaselines() {
     Split split = Splits.lastBasket(orders, Splits.DEFAULT_MIN_BASKETS, Splits.DEFAULT_MAX_BASKETS).cache();
     long customers = split.customers().count();
     assertEquals(1995, customers);
@@ -55,6 +66,26 @@ class EvaluatorOnlineRetailIT extends SparkTestBase {
       assertEquals(expected[1], ndcg, TOLERANCE, method + " ndcg@25");
       assertEquals(expected[2], hitRate, TOLERANCE, method + " hit_rate@25");
     });
+    split.unpersist();
+  }
+
+  /**
+   * The default time split: the last 7 days (2011-12-03 .. 09) against everything before. No reference
+   * numbers exist; printed, and checked for what must hold: no leak across T, personal beats global.
+   */
+  @Test
+  void timeSplitOnTheLastWeek() {
+    Split split = Splits.timeSplit(orders, null, Splits.DEFAULT_TEST_DAYS).cache();
+    assertEquals(LocalDate.of(2011, 12, 3), split.cutoff());
+    long customers = split.customers().count();
+    assertTrue(customers > 100, "customers evaluated: " + customers);
+    assertEquals(0, split.history().where(col("ts").geq(to_timestamp(lit("2011-12-03")))).count());
+    List<Metric> results = Evaluator.evaluateAll(split, Baselines.all(split, K), null, new int[] {K});
+    System.out.println("time-split at " + split.cutoff() + ", " + customers + " customers");
+    System.out.print(EvaluationReport.toTable(results, K));
+    Map<String, Double> g = EvaluatorIT.byKey(results.stream().filter(m -> m.method().equals(Baselines.G_TOP_FREQ)).toList());
+    Map<String, Double> gp = EvaluatorIT.byKey(results.stream().filter(m -> m.method().equals(Baselines.GP_TOP_FREQ)).toList());
+    assertTrue(gp.get("ALL/all/recall/25") > g.get("ALL/all/recall/25"));
     split.unpersist();
   }
 }
