@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
@@ -51,8 +52,9 @@ import scala.collection.Seq;
  * Why the smallest buyers and not a uniform sample: a customer with few products has few ways into the index,
  * and a popular product is often its only one; a customer with many products meets its neighbours through
  * its rarer products as well. Through one shared product, J(A, B) ≤ 1/|PA ∪ PB|, which is large only for
- * small sets. On the whole Online Retail file a uniform sample of 100 buyers per product finds 74 % of the
- * true top-100 neighbours, the smallest-first cap of 100 finds 99 % (see {@code bench/neighbours.sh}).
+ * small sets. On the whole Online Retail file, with 100 buyers per product, a uniform seeded sample finds 74 %
+ * of the true top-100 neighbours (an offline simulation) and the smallest-first cap 98.9 % ({@code
+ * bench/neighbours.sh}, which also gives the cost against the uncapped index).
  *
  * <p><b>Exact similarities.</b> Pairs that cannot reach {@code minSimilarity} from their sizes alone
  * (J ≤ min(|PA|, |PB|) / max(|PA|, |PB|), {@link #canReach}) are dropped before any set is read. For every
@@ -103,10 +105,13 @@ public final class JaccardNeighbours {
         .withColumn("size", count(lit(1)).over(Window.partitionBy("customer_id")))
         .cache();
 
-    // Full product sets, for the exact intersections.
+    // Full product sets, for the exact intersections, and a numeric id per customer (cheaper to join and
+    // sort than the string id). monotonically_increasing_id is not stable across recomputation, so the
+    // table is checkpointed before the id is used anywhere.
     Dataset<Row> sets = base.groupBy("customer_id")
         .agg(count(lit(1)).cast("int").as("size"), packUdf().apply(collect_list(xxhash64(col("product_id")))).as("hashes"))
-        .cache();
+        .withColumn("cid", monotonically_increasing_id())
+        .localCheckpoint(true);
     long customers = sets.count();
 
     Row shape = base.agg(
@@ -117,7 +122,9 @@ public final class JaccardNeighbours {
     long cappedProducts = shape.getLong(1);
     long cappedCustomers = shape.getLong(2);
 
-    // The capped inverted index: product_id → at most maxBuyersPerProduct buyers.
+    // The capped inverted index: product → at most maxBuyersPerProduct buyers. Products are keyed by their
+    // 64-bit hash here: a collision could only add candidate pairs, never change a similarity.
+    Dataset<Row> ids = sets.select(col("customer_id").as("customer_key"), col("cid"));
     Dataset<Row> index = base
         .where(col("degree").geq(2))
         .withColumn("pick", row_number().over(Window.partitionBy("customer_id")
@@ -126,17 +133,18 @@ public final class JaccardNeighbours {
         .withColumn("pick", row_number().over(Window.partitionBy("product_id")
             .orderBy(col("size"), xxhash64(col("customer_id"), col("product_id"), lit(s.seed())), col("customer_id"))))
         .where(col("pick").leq(s.maxBuyersPerProduct()))
-        .select(col("product_id"), col("customer_id"), col("size").cast("int").as("size"))
+        .join(ids, col("customer_id").equalTo(col("customer_key")))
+        .select(xxhash64(col("product_id")).as("product"), col("cid"), col("size").cast("int").as("size"))
         .cache();
-    Row indexShape = index.groupBy("product_id").agg(count(lit(1)).as("n"))
+    Row indexShape = index.groupBy("product").agg(count(lit(1)).as("n"))
         .agg(sum(col("n")), sum(col("n").multiply(col("n").minus(1)).divide(2))).first();
     long indexRows = indexShape.isNullAt(0) ? 0L : indexShape.getLong(0);
     long joinRows = indexShape.isNullAt(1) ? 0L : (long) indexShape.getDouble(1);
 
-    Dataset<Row> ia = index.select(col("product_id"), col("customer_id").as("a"), col("size").as("size_a"));
-    Dataset<Row> ib = index.select(col("product_id").as("product_b"), col("customer_id").as("b"), col("size").as("size_b"));
+    Dataset<Row> ia = index.select(col("product"), col("cid").as("a"), col("size").as("size_a"));
+    Dataset<Row> ib = index.select(col("product").as("product_b"), col("cid").as("b"), col("size").as("size_b"));
     Dataset<Row> candidates = ia
-        .join(ib, ia.col("product_id").equalTo(ib.col("product_b")).and(ia.col("a").lt(ib.col("b"))))
+        .join(ib, ia.col("product").equalTo(ib.col("product_b")).and(ia.col("a").lt(ib.col("b"))))
         .where(sizeRatio(col("size_a"), col("size_b")).geq(t))
         .select("a", "b")
         .distinct()
@@ -144,13 +152,15 @@ public final class JaccardNeighbours {
     long candidatePairs = candidates.count();
     index.unpersist();
 
-    Dataset<Row> setsA = sets.select(col("customer_id").as("a"), col("size").as("size_a"), col("hashes").as("hashes_a"));
-    Dataset<Row> setsB = sets.select(col("customer_id").as("b"), col("size").as("size_b"), col("hashes").as("hashes_b"));
+    Dataset<Row> setsA = sets.select(col("cid").as("a"), col("customer_id").as("customer_a"), col("size").as("size_a"),
+        col("hashes").as("hashes_a"));
+    Dataset<Row> setsB = sets.select(col("cid").as("b"), col("customer_id").as("customer_b"), col("size").as("size_b"),
+        col("hashes").as("hashes_b"));
     Dataset<Row> similar = candidates.join(setsA, "a").join(setsB, "b")
         .withColumn("common", intersectUdf().apply(col("hashes_a"), col("hashes_b")))
         .withColumn("similarity", similarity(col("common"), col("size_a"), col("size_b")))
         .where(col("similarity").geq(t))
-        .select("a", "b", "similarity", "common");
+        .select(col("customer_a").as("a"), col("customer_b").as("b"), col("similarity"), col("common"));
     Dataset<Row> both = similar.select(col("a").as("customer_id"), col("b").as("similar_customer_id"),
             col("similarity"), col("common"))
         .unionByName(similar.select(col("b").as("customer_id"), col("a").as("similar_customer_id"),
@@ -164,7 +174,6 @@ public final class JaccardNeighbours {
         .cache();
     long kept = neighbours.count();
     candidates.unpersist();
-    sets.unpersist();
     base.unpersist();
 
     Stats stats = new Stats(customers, candidatePairs, kept, s.maxBuyersPerProduct(), largestDegree, cappedProducts,
