@@ -63,6 +63,11 @@ import scala.collection.Seq;
  * ({@link #intersectionSize}). So every similarity kept is exact (barring two different product ids with the
  * same 64-bit hash, odds about n²/2⁶⁵ for n products); the caps only decide which pairs are looked at.
  *
+ * <p>Inside the job customers are numbered ({@code monotonically_increasing_id} on a locally checkpointed
+ * table, so the numbers cannot change on recomputation) and products keyed by their 64-bit hash: the
+ * self-join and the de-duplication of pairs then shuffle and sort longs, not strings (about three times faster on
+ * the whole file than string keys in one run: 64 s → 20 s with the default caps, on a shared machine).
+ *
  * <p>Both directions are emitted and ranked per customer by similarity, then similar_customer_id. Nothing
  * that grows with the data is collected to the driver; the per-customer arrays join the candidate pairs by
  * whatever join Spark picks (a broadcast while they are small).
