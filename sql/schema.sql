@@ -108,6 +108,7 @@ CREATE TABLE IF NOT EXISTS product_audience (
   customer_id  text NOT NULL,
   score        double precision,
   rank         int NOT NULL,
+  reason       jsonb,                    -- {"als":0.71,"repurchase":0.5}: the two blended signals
   PRIMARY KEY (run_id, product_id, customer_id)
 );
 

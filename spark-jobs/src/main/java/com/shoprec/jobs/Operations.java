@@ -1,0 +1,72 @@
+package com.shoprec.jobs;
+
+import com.shoprec.common.RedisKeys;
+import com.shoprec.jobs.config.JobSettings;
+import com.shoprec.jobs.store.postgres.PostgresStore;
+import com.shoprec.jobs.store.postgres.PostgresTarget;
+import com.shoprec.jobs.store.redis.RedisPublisher;
+import com.shoprec.jobs.store.redis.RedisTarget;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+
+/** Operator commands that need the stores but no Spark: {@code --status} and {@code --rollback}. */
+final class Operations {
+
+  private static final List<String> STATUS_COLUMNS = List.of("run_id", "status", "is_current", "started_at",
+      "duration_seconds", "input_rows", "rejected_rows", "error");
+
+  private Operations() {}
+
+  /** Prints the last ten runs of the job log. */
+  static int status(JobSettings settings, PrintStream out) {
+    try (PostgresStore pg = PostgresStore.connect(postgres(settings))) {
+      pg.ensureSchema();
+      List<Map<String, Object>> runs = pg.recentRuns(10);
+      out.println(String.join("\t", STATUS_COLUMNS));
+      for (Map<String, Object> run : runs) {
+        StringBuilder line = new StringBuilder();
+        for (String column : STATUS_COLUMNS) {
+          Object value = run.get(column);
+          String text = value == null ? "" : value.toString().replace('\n', ' ').replace('\t', ' ');
+          line.append(line.length() == 0 ? "" : "\t").append(text.length() > 120 ? text.substring(0, 117) + "..." : text);
+        }
+        out.println(line);
+      }
+      if (runs.isEmpty()) {
+        out.println("(no runs yet)");
+      }
+    }
+    return RecommendationJob.EXIT_OK;
+  }
+
+  /**
+   * Makes the previous completed run live again: one Postgres transaction marks it current (and the replaced
+   * run rolled back), and inside it the Redis pointer moves back, so both stores switch together.
+   */
+  static int rollback(JobSettings settings, PrintStream out) {
+    try (PostgresStore pg = PostgresStore.connect(postgres(settings))) {
+      pg.ensureSchema();
+      String current = pg.currentRun().orElseThrow(() -> new IllegalStateException("no run is current: nothing to roll back"));
+      String previous = pg.previousCompletedRun().orElseThrow(() ->
+          new IllegalStateException("no completed run before " + current + " whose rows are still kept"));
+      RedisPublisher redis = redis(settings);
+      redis.checkReachable();
+      pg.rollbackTo(previous, () -> redis.pointTo(previous));
+      out.println("rolled back from " + current + " to " + previous);
+    }
+    return RecommendationJob.EXIT_OK;
+  }
+
+  static PostgresTarget postgres(JobSettings settings) {
+    return new PostgresTarget(settings.postgres().url(), settings.postgres().user(),
+        JobSettings.secretFromEnv(settings.postgres().passwordEnv()));
+  }
+
+  static RedisPublisher redis(JobSettings settings) {
+    JobSettings.Redis r = settings.redis();
+    RedisTarget target = RedisTarget.parse(r.url(), JobSettings.secretFromEnv(r.passwordEnv()), r.timeoutMillis());
+    return new RedisPublisher(target, new RedisKeys(r.namespace()), Math.toIntExact(r.ttlDays() * 86_400L),
+        r.pipelineBatch());
+  }
+}

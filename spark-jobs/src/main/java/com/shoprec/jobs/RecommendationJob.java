@@ -1,0 +1,255 @@
+package com.shoprec.jobs;
+
+import com.shoprec.jobs.config.JobSettings;
+import com.shoprec.jobs.config.SettingsException;
+import com.shoprec.jobs.gates.GateFailedException;
+import com.shoprec.jobs.input.InputException;
+import com.shoprec.jobs.store.postgres.RunInProgressException;
+import com.shoprec.jobs.store.postgres.StoreUnavailableException;
+import com.shoprec.jobs.store.redis.RedisUnavailableException;
+import java.io.File;
+import java.time.DayOfWeek;
+import java.time.LocalDate;
+import java.time.temporal.IsoFields;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The weekly batch, as run by {@code spark-submit} or {@code ./run-local.sh}: wiring only. Exit codes:
+ * 0 published (or a dry run finished), 1 any other failure, 2 bad input or options, 3 a quality gate failed
+ * (nothing published), 4 a store unreachable, 5 another run in progress.
+ */
+@Command(name = "shoprec-weekly", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Computes the weekly recommendation lists and publishes them to Postgres and Redis.")
+public final class RecommendationJob implements Callable<Integer> {
+
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_FAILED = 1;
+  public static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_GATE_FAILED = 3;
+  public static final int EXIT_STORE_UNAVAILABLE = 4;
+  public static final int EXIT_RUN_IN_PROGRESS = 5;
+
+  private static final Logger LOG = LoggerFactory.getLogger(RecommendationJob.class);
+  private static final Pattern WEEK = Pattern.compile("(\\d{4})_?W(\\d{2})");
+
+  @Option(names = "--input", paramLabel = "PATH", description = "CSV orders: path or glob on any Hadoop filesystem.")
+  String input;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "An overlay of reference.conf, e.g. conf/production.conf.")
+  File config;
+
+  @Option(names = "--as-of", paramLabel = "DATE", description = "Run as of this day (yyyy-MM-dd); default: the day after the last order.")
+  String asOf;
+
+  @Option(names = "--week", paramLabel = "YYYY_Www", description = "Run for this ISO week: as of its Monday.")
+  String week;
+
+  @Option(names = "--limit", paramLabel = "N", description = "Lists for the first N active customers only, for a trial.")
+  Integer limit;
+
+  @Option(names = "--dry-run", description = "Compute and report; publish nothing and touch no store.")
+  boolean dryRun;
+
+  @Option(names = "--force", description = "Publish even if a quality gate fails (recorded in the job log).")
+  boolean force;
+
+  @Option(names = "--evaluate", paramLabel = "last-basket|time-split",
+      description = "Evaluate the lists and the baselines on a time split instead of publishing.")
+  String evaluate;
+
+  @Option(names = "--split-date", paramLabel = "DATE",
+      description = "time-split: the first day of the test week (default: 7 days before the day after the last order).")
+  String splitDate;
+
+  @Option(names = "--report", paramLabel = "FILE", description = "With --evaluate: write the JSON report here.")
+  java.nio.file.Path report;
+
+  @Option(names = "--status", description = "Print the last runs from the job log and exit.")
+  boolean status;
+
+  @Option(names = "--rollback", description = "Make the previous completed run live again (Redis and Postgres) and exit.")
+  boolean rollback;
+
+  @Option(names = "--format", paramLabel = "csv|jdbc", description = "Input format (default csv).")
+  String format;
+
+  @Option(names = "--jdbc-url", paramLabel = "URL", description = "Orders database (password from ORDERS_DB_PASSWORD).")
+  String jdbcUrl;
+
+  @Option(names = "--jdbc-table", paramLabel = "TABLE", description = "Orders table.")
+  String jdbcTable;
+
+  @Option(names = "--jdbc-query", paramLabel = "SQL", description = "A SELECT returning the orders, instead of a table.")
+  String jdbcQuery;
+
+  @Option(names = "--redis-url", paramLabel = "URL", description = "redis:// or rediss:// URL (default from REDIS_URL).")
+  String redisUrl;
+
+  @Option(names = "--database-url", paramLabel = "JDBC_URL", description = "Results database (default from DATABASE_URL).")
+  String databaseUrl;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any configuration key, e.g. --set shoprec.job.active-days=60.")
+  Map<String, String> sets = new LinkedHashMap<>();
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the job and returns its exit code (for tests, which must not exit the JVM). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new RecommendationJob());
+    cli.setExecutionExceptionHandler((e, line, parsed) -> exitCode(e));
+    return cli.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    if (status || rollback) {
+      // Operator commands: no input, no Spark.
+      JobSettings settings = JobSettings.load(config, withPlaceholderInput(overrides()));
+      return status ? Operations.status(settings, System.out) : Operations.rollback(settings, System.out);
+    }
+    JobSettings settings = JobSettings.load(config, overrides());
+    LOG.info("settings: {}", settings.describe());
+    SparkSession spark = session(settings);
+    if (evaluate != null) {
+      return evaluate(spark, settings);
+    }
+    WeeklyRun.Outcome outcome = new WeeklyRun(spark, settings, dryRun, force).execute();
+    String what = outcome.published() ? "published run " + outcome.runId() : "dry run, nothing published";
+    System.out.printf("%s: week %s, as of %s, %d input rows, %d used, rejected %s, outputs %s%n", what,
+        outcome.week(), outcome.asOf(), outcome.inputRows(), outcome.usedRows(), outcome.rejects(), outcome.outputs());
+    System.out.printf("stage timings (ms): %s%n", outcome.stageMillis());
+    return EXIT_OK;
+  }
+
+  private int evaluate(SparkSession spark, JobSettings settings) {
+    if (!List.of("last-basket", "time-split").contains(evaluate)) {
+      throw new SettingsException("--evaluate must be last-basket or time-split, got \"" + evaluate + "\"");
+    }
+    LocalDate date = null;
+    if (splitDate != null) {
+      try {
+        date = LocalDate.parse(splitDate);
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new SettingsException("--split-date must be a date like 2011-12-03, got \"" + splitDate + "\"");
+      }
+    }
+    EvaluationRun.Outcome outcome = new EvaluationRun(spark, settings, evaluate, date, dryRun).execute();
+    System.out.println(com.shoprec.jobs.eval.EvaluationReport.toTable(outcome.results(), settings.listSize()));
+    if (report != null) {
+      EvaluationRun.writeReport(report, outcome.json());
+      System.out.println("report written to " + report);
+    }
+    System.out.printf("evaluation %s: %s, %d customers%n", outcome.evaluationId(), outcome.protocol(), outcome.customers());
+    return EXIT_OK;
+  }
+
+  /** Operator commands read no orders: the input settings only need to be well-formed. */
+  private static Map<String, Object> withPlaceholderInput(Map<String, Object> o) {
+    o.putIfAbsent("shoprec.job.input.path", "(none)");
+    return o;
+  }
+
+  Map<String, Object> overrides() {
+    Map<String, Object> o = new LinkedHashMap<>();
+    put(o, "shoprec.job.input.path", input);
+    put(o, "shoprec.job.input.format", format);
+    put(o, "shoprec.job.input.jdbc.url", jdbcUrl);
+    put(o, "shoprec.job.input.jdbc.table", jdbcTable);
+    put(o, "shoprec.job.input.jdbc.query", jdbcQuery);
+    if (jdbcUrl != null && format == null) {
+      o.put("shoprec.job.input.format", "jdbc");
+    }
+    if (asOf != null && week != null) {
+      throw new SettingsException("give --as-of or --week, not both");
+    }
+    put(o, "shoprec.job.as-of", asOf);
+    if (week != null) {
+      o.put("shoprec.job.as-of", mondayOf(week).toString());
+    }
+    if (limit != null) {
+      if (limit < 1) {
+        throw new SettingsException("--limit must be at least 1, got " + limit);
+      }
+      o.put("shoprec.job.limit", limit);
+    }
+    put(o, "shoprec.redis.url", redisUrl);
+    put(o, "shoprec.postgres.url", databaseUrl);
+    o.putAll(sets);
+    return o;
+  }
+
+  static LocalDate mondayOf(String week) {
+    Matcher m = WEEK.matcher(week);
+    if (!m.matches()) {
+      throw new SettingsException("--week must look like 2011_W49, got \"" + week + "\"");
+    }
+    int year = Integer.parseInt(m.group(1));
+    int number = Integer.parseInt(m.group(2));
+    LocalDate mid = LocalDate.of(year, 6, 1);
+    if (number < 1 || number > mid.range(IsoFields.WEEK_OF_WEEK_BASED_YEAR).getMaximum()) {
+      throw new SettingsException("--week: " + year + " has no week " + number);
+    }
+    return mid.with(IsoFields.WEEK_OF_WEEK_BASED_YEAR, number).with(DayOfWeek.MONDAY);
+  }
+
+  private static void put(Map<String, Object> o, String key, String value) {
+    if (value != null) {
+      o.put(key, value);
+    }
+  }
+
+  /** The session spark-submit configured; local[*] only when nothing set a master. */
+  static SparkSession session(JobSettings settings) {
+    SparkConf conf = new SparkConf();
+    SparkSession.Builder builder = SparkSession.builder().appName("shoprec-weekly");
+    if (!conf.contains("spark.master")) {
+      builder.master("local[*]");
+    }
+    if (!conf.contains("spark.scheduler.mode")) {
+      // The independent models run at the same time, each in its own pool (ModelRunner).
+      builder.config("spark.scheduler.mode", "FAIR");
+    }
+    return builder
+        .config("spark.sql.session.timeZone", settings.input().timezone())
+        .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+        .getOrCreate();
+  }
+
+  static int exitCode(Throwable e) {
+    Throwable cause = e;
+    if (e instanceof CommandLine.ParameterException) {
+      System.err.println("error: " + e.getMessage());
+      return EXIT_BAD_INPUT;
+    }
+    int code = EXIT_FAILED;
+    if (cause instanceof SettingsException || cause instanceof InputException) {
+      code = EXIT_BAD_INPUT;
+    } else if (cause instanceof StoreUnavailableException || cause instanceof RedisUnavailableException) {
+      code = EXIT_STORE_UNAVAILABLE;
+    } else if (cause instanceof GateFailedException) {
+      code = EXIT_GATE_FAILED;
+    } else if (cause instanceof RunInProgressException) {
+      code = EXIT_RUN_IN_PROGRESS;
+    }
+    String message = JobSettings.mask(String.valueOf(cause.getMessage()));
+    if (code == EXIT_FAILED) {
+      LOG.error("run failed", cause);
+    }
+    System.err.println("error: " + message);
+    return code;
+  }
+}

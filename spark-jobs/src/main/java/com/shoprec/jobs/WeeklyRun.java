@@ -1,0 +1,423 @@
+package com.shoprec.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+
+import com.shoprec.common.PayloadKind;
+import com.shoprec.common.PayloadWriter;
+import com.shoprec.common.RedisKeys;
+import com.shoprec.jobs.config.JobSettings;
+import com.shoprec.jobs.gates.GateFailedException;
+import com.shoprec.jobs.gates.QualityGates;
+import com.shoprec.jobs.input.InputException;
+import com.shoprec.jobs.input.OrderValidation;
+import com.shoprec.jobs.input.OrdersReader;
+import com.shoprec.jobs.model.AlsFactors;
+import com.shoprec.jobs.model.BaseTables;
+import com.shoprec.jobs.model.Cooccurrence;
+import com.shoprec.jobs.model.Discovery;
+import com.shoprec.jobs.model.Joins;
+import com.shoprec.jobs.model.JaccardNeighbours;
+import com.shoprec.jobs.model.ProductAudience;
+import com.shoprec.jobs.model.ListAssembler;
+import com.shoprec.jobs.model.Popularity;
+import com.shoprec.jobs.model.RepurchaseScore;
+import com.shoprec.jobs.model.RunWindow;
+import com.shoprec.jobs.model.Segments;
+import com.shoprec.jobs.model.WeeklyLists;
+import com.shoprec.jobs.publish.RedisPayloads;
+import com.shoprec.jobs.store.postgres.PostgresStore;
+import com.shoprec.jobs.store.redis.RedisPublisher;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Future;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One weekly run: read and validate the orders, compute the models and the lists, then publish them so
+ * that readers see all of the run or none of it.
+ *
+ * <p>Publish order, chosen so that a failure at any point leaves the previous run serving: Postgres rows
+ * are loaded under the new run id (invisible to the current_ views), then every Redis key under run-scoped
+ * names; the written keys are counted against what was built; only then one Postgres transaction marks
+ * the run current and, inside it, the Redis pointer is switched, so both stores switch together or not at
+ * all.
+ */
+public final class WeeklyRun {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WeeklyRun.class);
+
+  /** What a run did. {@code runId} is null for a dry run. */
+  public record Outcome(String runId, String week, LocalDate asOf, long inputRows, long usedRows,
+      Map<String, Long> rejects, Map<String, Long> outputs, boolean published, Map<String, Long> stageMillis) {}
+
+  private final SparkSession spark;
+  private final JobSettings settings;
+  private final boolean dryRun;
+  private final Instant started = Instant.now();
+  private final Stages stages = new Stages();
+
+  private final boolean force;
+
+  /** {@code force}: publish even when a quality gate fails (recorded in the job log). */
+  public WeeklyRun(SparkSession spark, JobSettings settings, boolean dryRun, boolean force) {
+    this.spark = spark;
+    this.settings = settings;
+    this.dryRun = dryRun;
+    this.force = force;
+  }
+
+  public Outcome execute() {
+    Dataset<Row> raw = stages.run("read", () -> OrdersReader.read(spark, settings.input()));
+    if (dryRun) {
+      return compute(raw, null, null);
+    }
+    try (PostgresStore pg = PostgresStore.connect(Operations.postgres(settings))) {
+      pg.ensureSchema();
+      RedisPublisher redis = Operations.redis(settings);
+      redis.checkReachable();
+      return compute(raw, pg, redis);
+    }
+  }
+
+  private Outcome compute(Dataset<Row> raw, PostgresStore pg, RedisPublisher redis) {
+    Validated input = stages.run("validate", () -> validate(raw));
+    RunWindow window = new RunWindow(input.asOf(), ZoneId.of(settings.input().timezone()), settings.activeDays());
+    String runId = pg == null ? null : pg.beginRun(window.week(), window.asOf(), settings.describe());
+    if (pg != null) {
+      stages.onEnd((stage, ms) -> pg.recordStage(runId, stage, ms));
+      pg.recordInput(runId, input.inputRows(), input.usedRows(), input.inputRows() - input.usedRows(), input.rejects());
+    }
+    LOG.info("run {}: week {}, as of {}, {} input rows, {} used, rejected {}", runId == null ? "(dry run)" : runId,
+        window.week(), window.asOf(), input.inputRows(), input.usedRows(), input.rejects());
+    try {
+      return computeAndPublish(input, window, runId, pg, redis);
+    } catch (RuntimeException e) {
+      if (pg != null) {
+        abandon(runId, e, pg, redis);
+      }
+      throw e;
+    } finally {
+      // Everything this run cached (input, base tables, every model's results), successful or not.
+      spark.catalog().clearCache();
+    }
+  }
+
+  private Outcome computeAndPublish(Validated input, RunWindow window, String runId, PostgresStore pg,
+      RedisPublisher redis) {
+    Dataset<Row> history = input.classified().where(col(OrderValidation.REASON).isNull())
+        .select("order_id", "customer_id", "product_id", "ts", "quantity", "price");
+    BaseTables base = stages.run("base_tables", () -> {
+      BaseTables b = BaseTables.build(history, window, settings).cache();
+      LOG.info("base tables: {} customer-product pairs, {} customers", b.customerProducts().count(), b.customers().count());
+      return b;
+    });
+    Dataset<Row> repurchase = RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache();
+    ensureCheckpointDir();
+
+    Models m;
+    try (ModelRunner runner = new ModelRunner(spark, stages, settings.parallelModels())) {
+      Future<Dataset<Row>> segmentsF = runner.submit("segments", () -> {
+        Dataset<Row> seg = Segments.compute(base.customers(), settings.segments()).segments().cache();
+        LOG.info("segments: {}", Segments.counts(seg));
+        return seg;
+      });
+      JobSettings.Popularity pop = settings.popularity();
+      Future<Dataset<Row>> popularF = runner.submit("popularity", () -> materialize(Popularity.compute(
+          base.orderLines(), ModelRunner.get(segmentsF), pop.halfLifeDays(), pop.windowDays(), pop.listSize())));
+      Future<JaccardNeighbours.Result> neighboursF = runner.submit("neighbours", () -> {
+        JaccardNeighbours.Result r = JaccardNeighbours.compute(base.customerProducts(), settings.neighbours());
+        return new JaccardNeighbours.Result(materialize(r.neighbours()), r.stats());
+      });
+      Future<AlsFactors.Result> alsF = runner.submit("als", () -> {
+        AlsFactors.Result r = AlsFactors.train(base.customerProducts(), settings.als(), settings.audience().alsCandidates());
+        return new AlsFactors.Result(materialize(r.customerFactors()), materialize(r.productFactors()),
+            materialize(r.forCustomers()), materialize(r.forProducts()));
+      });
+      Future<Cooccurrence.Result> cooccurrenceF = runner.submit("cooccurrence", () ->
+          Cooccurrence.compute(base.orderLines(), settings.cooccurrence()));
+      Future<Dataset<Row>> audienceF = runner.submit("audience", () -> materialize(ProductAudience.compute(
+          ModelRunner.get(alsF).forProducts(), repurchase, settings.audience())));
+      m = new Models(ModelRunner.get(segmentsF), ModelRunner.get(popularF), ModelRunner.get(neighboursF),
+          ModelRunner.get(alsF), ModelRunner.get(cooccurrenceF), ModelRunner.get(audienceF));
+    }
+    List<Row> popularRows = m.popular().collectAsList();
+
+    Dataset<Row> active = m.segments().where(col("last_order_at").geq(lit(window.activeSince())))
+        .select("customer_id", "segment");
+    if (settings.limit() > 0) {
+      active = active.orderBy("customer_id").limit(settings.limit());
+    }
+    Dataset<Row> activeCustomers = active.cache();
+    ListAssembler assembler = new ListAssembler(settings.listSize(), settings.segments().discoveryShare(),
+        overallPopular(popularRows));
+    Dataset<Row> lists = stages.run("lists", () -> {
+      Dataset<Row> discovery = Discovery.candidates(activeCustomers, m.neighbours().neighbours(),
+          base.customerProducts(), m.als().forCustomers(), m.cooccurrence().pairs(), settings.discovery());
+      Dataset<Row> l = WeeklyLists.build(activeCustomers, repurchase, discovery, base.customerProducts(), assembler,
+          settings.listSize()).cache();
+      LOG.info("lists: {} active customers", l.count());
+      return l;
+    });
+    Dataset<Row> weeklyRows = WeeklyLists.rows(lists, window.week()).cache();
+
+    Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
+    tables.put("customer_segments", m.segments());
+    tables.put("popular_products", m.popular());
+    tables.put("similar_customers", m.neighbours().neighbours());
+    tables.put("item_cooccurrence", m.cooccurrence().pairs());
+    tables.put("als_customer_factors", m.als().customerFactors());
+    tables.put("als_product_factors", m.als().productFactors());
+    tables.put("product_audience", m.audience());
+    tables.put("weekly_recommendations", weeklyRows);
+    Map<String, Long> outputs = new LinkedHashMap<>();
+    tables.forEach((table, rows) -> outputs.put(table, rows.count()));
+    outputs.put("customer_lists", lists.count());
+    outputs.put("discovery_items", weeklyRows.where(col("source").equalTo(PayloadWriter.SOURCE_DISCOVERY)).count());
+
+    List<QualityGates.Check> gates = stages.run("gates", () -> checkGates(input, base, lists, weeklyRows, pg));
+    LOG.info("quality gates: {}", gates);
+    if (pg != null) {
+      pg.recordGates(runId, QualityGates.json(gates), force && !QualityGates.allPassed(gates));
+    }
+    if (!QualityGates.allPassed(gates)) {
+      if (!force || pg == null) {
+        throw new GateFailedException(QualityGates.failed(gates));
+      }
+      LOG.warn("publishing run {} although quality gates failed (--force): {}", runId, QualityGates.failed(gates));
+    }
+
+    boolean published = false;
+    if (pg != null) {
+      RedisPayloads.RunStamp stamp = new RedisPayloads.RunStamp(settings.redis().namespace(), runId, window.week(),
+          started.getEpochSecond());
+      stages.run("postgres", () -> {
+        tables.forEach((table, rows) -> outputs.put(table, pg.copy(rows, table, runId)));
+        pg.copyRejectSample(runId, input.rejectSample());
+      });
+      Map<String, Long> keyCounts = new LinkedHashMap<>();
+      stages.run("redis", () -> {
+        writeCounted(redis, keyCounts, "weekly_recs", RedisPayloads.customerLists(lists, stamp), outputs.get("customer_lists"));
+        Dataset<Row> popularKeys = RedisPayloads.popularLists(spark, popularRows, settings.listSize(), stamp);
+        writeCounted(redis, keyCounts, "popular", popularKeys, popularKeys.count());
+        Dataset<Row> similarProducts = m.cooccurrence().pairs().select(col("product_id").as("subject"),
+            col("other_product_id").as("item_id"),
+            col(settings.cooccurrence().rankBy().name().toLowerCase(java.util.Locale.ROOT)).cast("double").as("score"),
+            col("rank"), to_json(struct(col("co_count"), round(col("confidence"), 4).as("confidence"),
+                round(col("lift"), 4).as("lift"))).as("reason"));
+        writeList(redis, keyCounts, PayloadKind.SIMILAR_PRODUCTS, similarProducts, stamp);
+        Dataset<Row> audience = m.audience().select(col("product_id").as("subject"), col("customer_id").as("item_id"),
+            col("score"), col("rank"), col("reason"));
+        writeList(redis, keyCounts, PayloadKind.PRODUCT_AUDIENCE, audience, stamp);
+        Dataset<Row> neighbours = m.neighbours().neighbours().select(col("customer_id").as("subject"),
+            col("similar_customer_id").as("item_id"), col("similarity").as("score"), col("rank"),
+            to_json(struct(col("common_products"))).as("reason"));
+        writeList(redis, keyCounts, PayloadKind.SIMILAR_CUSTOMERS, neighbours, stamp);
+        outputs.put("redis_keys", keyCounts.values().stream().mapToLong(Long::longValue).sum());
+      });
+      pg.recordOutputs(runId, outputs);
+      stages.run("switch", () -> pg.publish(runId,
+          () -> redis.switchLive(runId, RedisPayloads.runInfo(stamp, keyCounts, Instant.now()))));
+      published = true;
+      LOG.info("run {} published: {}", runId, outputs);
+      retain(pg, redis);
+    }
+    return new Outcome(runId, window.week(), window.asOf(), input.inputRows(), input.usedRows(), input.rejects(),
+        outputs, published, stages.timings());
+  }
+
+  private List<QualityGates.Check> checkGates(Validated input, BaseTables base, Dataset<Row> lists,
+      Dataset<Row> weeklyRows, PostgresStore pg) {
+    long customers = lists.count();
+    long full = lists.where(org.apache.spark.sql.functions.size(col("items")).geq(settings.listSize())).count();
+    long historyProducts = base.customerProducts().select("product_id").distinct().count();
+    long recommended = weeklyRows.select("product_id").distinct().count();
+    Double overlap = null;
+    java.util.Optional<String> previous = pg == null ? java.util.Optional.empty() : pg.currentRun();
+    if (previous.isPresent()) {
+      Dataset<Row> before = previousLists(pg, previous.get());
+      Dataset<Row> customersNow = weeklyRows.select("customer_id").distinct();
+      Dataset<Row> comparable = before.join(customersNow, "customer_id");
+      long total = comparable.count();
+      if (total > 0) {
+        overlap = (double) comparable.join(weeklyRows.select("customer_id", "product_id"),
+            Joins.columns("customer_id", "product_id")).count() / total;
+      }
+    }
+    return QualityGates.check(new QualityGates.Measures(customers, full, historyProducts, recommended,
+        input.inputRows(), input.inputRows() - input.usedRows(), overlap), settings.gates());
+  }
+
+  /** The lists of the run now current, read from Postgres. */
+  private Dataset<Row> previousLists(PostgresStore pg, String previousRun) {
+    java.util.Properties props = new java.util.Properties();
+    if (pg.target().user() != null) {
+      props.put("user", pg.target().user());
+    }
+    if (pg.target().password() != null) {
+      props.put("password", pg.target().password());
+    }
+    String query = "(SELECT customer_id, product_id FROM weekly_recommendations WHERE run_id = '"
+        + RedisKeys.checkRunId(previousRun) + "') previous_lists";
+    return spark.read().jdbc(pg.target().jdbcUrl(), query, props);
+  }
+
+  /** The models' results, all materialized. */
+  private record Models(Dataset<Row> segments, Dataset<Row> popular, JaccardNeighbours.Result neighbours,
+      AlsFactors.Result als, Cooccurrence.Result cooccurrence, Dataset<Row> audience) {}
+
+  private static Dataset<Row> materialize(Dataset<Row> rows) {
+    Dataset<Row> cached = rows.cache();
+    cached.count();
+    return cached;
+  }
+
+  /** Writes one kind of key and fails the run unless Redis acknowledged exactly as many as were built. */
+  private static void writeCounted(RedisPublisher redis, Map<String, Long> counts, String kind, Dataset<Row> keyValues,
+      long expected) {
+    long written = redis.write(keyValues);
+    if (written != expected) {
+      throw new IllegalStateException("Redis: wrote " + written + " " + kind + " keys of " + expected + "; not publishing");
+    }
+    counts.put(kind, written);
+  }
+
+  private static void writeList(RedisPublisher redis, Map<String, Long> counts, PayloadKind kind, Dataset<Row> rows,
+      RedisPayloads.RunStamp stamp) {
+    long subjects = rows.select("subject").distinct().count();
+    writeCounted(redis, counts, kind.keyPrefix(), RedisPayloads.lists(rows, kind, stamp), subjects);
+  }
+
+  /** ALS checkpoints its long lineage only where Spark has a checkpoint directory; a local run gets a temporary one. */
+  private void ensureCheckpointDir() {
+    if (spark.sparkContext().getCheckpointDir().isEmpty() && spark.sparkContext().isLocal()) {
+      try {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("shoprec-checkpoints");
+        dir.toFile().deleteOnExit();
+        spark.sparkContext().setCheckpointDir(dir.toString());
+      } catch (java.io.IOException e) {
+        LOG.warn("no checkpoint directory for ALS: {}", e.toString());
+      }
+    }
+  }
+
+  /** Retention never fails a published run: it is logged and retried next time. */
+  private void retain(PostgresStore pg, RedisPublisher redis) {
+    try {
+      pg.retain(settings.postgres().keepRuns());
+      redis.retain(settings.redis().keepRuns());
+    } catch (RuntimeException e) {
+      LOG.warn("retention of old runs failed (the new run is published): {}", e.toString());
+    }
+  }
+
+  /** A failed run: its log row says why, its rows and keys go, and the previous run stays live. */
+  private void abandon(String runId, RuntimeException cause, PostgresStore pg, RedisPublisher redis) {
+    String message = cause.getClass().getSimpleName() + ": " + JobSettings.mask(String.valueOf(cause.getMessage()));
+    try {
+      if (redis.liveRun().filter(runId::equals).isPresent()) {
+        redis.previousRun().ifPresent(redis::pointTo);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not check the Redis pointer after the failure: {}", e.toString());
+    }
+    try {
+      pg.fail(runId, message);
+    } catch (RuntimeException e) {
+      LOG.warn("could not record the failure of run {}: {}", runId, e.toString());
+    }
+    try {
+      redis.deleteRun(runId);
+    } catch (RuntimeException e) {
+      LOG.warn("could not delete the keys of failed run {} (they expire with their TTL): {}", runId, e.toString());
+    }
+  }
+
+  /** The validated input: the classified rows (cached), the as-of day, counts and a reject sample. */
+  record Validated(Dataset<Row> classified, LocalDate asOf, long inputRows, long usedRows, Map<String, Long> rejects,
+      List<String[]> rejectSample) {}
+
+  private Validated validate(Dataset<Row> raw) {
+    Dataset<Row> typed = OrderValidation.classify(raw, settings.input()).cache();
+    ZoneId zone = ZoneId.of(settings.input().timezone());
+    LocalDate asOf = settings.asOf().orElseGet(() -> {
+      Row last = typed.where(col(OrderValidation.REASON).isNull()).agg(max(OrdersReader.TS)).first();
+      if (last.isNullAt(0)) {
+        return null;
+      }
+      return last.getTimestamp(0).toInstant().atZone(zone).toLocalDate().plusDays(1);
+    });
+    if (asOf == null) {
+      Map<String, Long> rejects = rejectCounts(typed);
+      typed.unpersist();
+      throw new InputException("no usable order in " + describeInput() + ": every row was rejected " + rejects);
+    }
+    Timestamp asOfStart = new RunWindow(asOf, zone, settings.activeDays()).asOfStart();
+    Dataset<Row> classified = OrderValidation.applyAsOf(typed, asOfStart).cache();
+    typed.unpersist();
+    Map<String, Long> rejects = rejectCounts(classified);
+    long input = classified.count();
+    long rejected = rejects.values().stream().mapToLong(Long::longValue).sum();
+    if (input == rejected) {
+      throw new InputException("no usable order before " + asOf + " in " + describeInput() + ": " + rejects);
+    }
+    return new Validated(classified, asOf, input, input - rejected, rejects, rejectSample(classified));
+  }
+
+  private static Map<String, Long> rejectCounts(Dataset<Row> classified) {
+    Map<String, Long> counts = new TreeMap<>();
+    for (Row r : classified.where(col(OrderValidation.REASON).isNotNull())
+        .groupBy(OrderValidation.REASON).count().collectAsList()) {
+      counts.put(r.getString(0), r.getLong(1));
+    }
+    return counts;
+  }
+
+  private List<String[]> rejectSample(Dataset<Row> classified) {
+    int perReason = settings.input().rejectSamplePerReason();
+    List<String[]> out = new ArrayList<>();
+    if (perReason == 0) {
+      return out;
+    }
+    for (Row r : classified.where(col(OrderValidation.REASON).isNotNull())
+        .withColumn("n", row_number().over(Window.partitionBy(OrderValidation.REASON).orderBy(OrdersReader.SOURCE_ROW)))
+        .where(col("n").leq(perReason))
+        .select(OrderValidation.REASON, OrdersReader.SOURCE_ROW, OrdersReader.CUSTOMER_ID, OrdersReader.PRODUCT_ID)
+        .collectAsList()) {
+      out.add(new String[] {r.getString(0), r.getString(1),
+          "customer_id=" + r.getString(2) + " product_id=" + r.getString(3)});
+    }
+    return out;
+  }
+
+  private String describeInput() {
+    return settings.input().format() == JobSettings.InputFormat.CSV ? settings.input().path()
+        : JobSettings.mask(settings.input().jdbc().url());
+  }
+
+  private static List<ListAssembler.Candidate> overallPopular(List<Row> popular) {
+    return popular.stream()
+        .filter(r -> RedisKeys.PopularScope.all().equals(r.getString(r.fieldIndex("scope"))))
+        .sorted(java.util.Comparator.comparingInt(r -> r.getInt(r.fieldIndex("rank"))))
+        .map(r -> new ListAssembler.Candidate(r.getString(r.fieldIndex("product_id")),
+            r.getDouble(r.fieldIndex("score")), null))
+        .toList();
+  }
+}

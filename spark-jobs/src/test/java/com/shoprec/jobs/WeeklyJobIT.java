@@ -1,0 +1,249 @@
+package com.shoprec.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.shoprec.common.PayloadKind;
+import com.shoprec.common.RedisKeys;
+import com.shoprec.testkit.EmbeddedStores;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The whole job on a slice of the shared Online Retail orders (customers whose id is divisible by 12), against
+ * real embedded Redis and Postgres: publish, spot checks against the raw orders, and a run that fails half-way
+ * leaving the first run live.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WeeklyJobIT extends SparkTestBase {
+
+  @TempDir static Path dir;
+  private static EmbeddedStores stores;
+  private static Path slice;
+  private static final Map<String, Set<String>> productsByCustomer = new HashMap<>();
+  private static final Map<String, Set<String>> productsByOrder = new HashMap<>();
+  private static String firstRun;
+  private static long sliceRows;
+
+  @BeforeAll
+  static void start() throws Exception {
+    stores = EmbeddedStores.start();
+    slice = dir.resolve("slice.csv");
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(
+            new GZIPInputStream(Files.newInputStream(SharedData.onlineRetail())), StandardCharsets.UTF_8));
+         BufferedWriter out = Files.newBufferedWriter(slice)) {
+      out.write(in.readLine());
+      out.newLine();
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        String[] f = line.split(",");
+        if (Long.parseLong(f[1]) % 12 == 0) {
+          out.write(line);
+          out.newLine();
+          sliceRows++;
+          if (!List.of("POST", "DOT", "M", "C2", "D", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE", "B", "S").contains(f[2])) {
+            productsByCustomer.computeIfAbsent(f[1], k -> new HashSet<>()).add(f[2]);
+            productsByOrder.computeIfAbsent(f[0], k -> new HashSet<>()).add(f[2]);
+          }
+        }
+      }
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (stores != null) {
+      stores.close();
+    }
+  }
+
+  private static int job(String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("--input", slice.toString(),
+        "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl(),
+        "--set", "shoprec.job.segments.mode=quantile",
+        // a smaller ALS than production: this test is about the publish path, and runs the job three times
+        "--set", "shoprec.job.als.rank=8", "--set", "shoprec.job.als.max-iter=5",
+        // no basket sampled, so that co-counts are exact counts over orders (sampling: DiscoveryModelsIT)
+        "--set", "shoprec.job.cooccurrence.max-basket-size=10000"));
+    args.addAll(List.of(extra));
+    return RecommendationJob.run(args.toArray(String[]::new));
+  }
+
+  private static Connection db() throws Exception {
+    return DriverManager.getConnection(stores.jdbcUrl());
+  }
+
+  private static long count(String sql) throws Exception {
+    try (Connection c = db(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void publishesEveryTableAndKeyOfOneRun() throws Exception {
+    assertEquals(0, job());
+    try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
+      firstRun = redis.get(RedisKeys.withoutNamespace().liveRunPointer());
+    }
+    assertEquals("2011_W49_1", firstRun);
+    try (Connection c = db(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT status, input_rows, rejected_rows FROM recommendation_job_log WHERE run_id = '" + firstRun + "'")) {
+      assertTrue(r.next());
+      assertEquals("completed", r.getString(1));
+      assertEquals(sliceRows, r.getLong(2), "input rows");
+    }
+    long customers = count("SELECT count(DISTINCT customer_id) FROM current_weekly_recommendations");
+    assertTrue(customers > 100, customers + " customers with lists");
+    assertEquals(customers * 25, count("SELECT count(*) FROM current_weekly_recommendations"),
+        "every active customer has 25 items");
+    for (String table : List.of("customer_segments", "popular_products", "similar_customers", "item_cooccurrence",
+        "als_customer_factors", "als_product_factors", "product_audience")) {
+      assertTrue(count("SELECT count(*) FROM current_" + table) > 0, table);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void redisHoldsThePostgresListsAsJson() throws Exception {
+    RedisKeys keys = RedisKeys.withoutNamespace();
+    String customer;
+    try (Connection c = db(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT customer_id FROM current_weekly_recommendations WHERE segment = 'LIGHT' "
+             + "AND source = 'discovery' GROUP BY customer_id ORDER BY customer_id LIMIT 1")) {
+      assertTrue(r.next(), "a LIGHT customer with discovery items");
+      customer = r.getString(1);
+    }
+    JsonNode payload;
+    try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
+      payload = new ObjectMapper().readTree(redis.get(keys.payload(PayloadKind.CUSTOMER_RECS, firstRun, customer)));
+      long ttl = redis.ttl(keys.payload(PayloadKind.CUSTOMER_RECS, firstRun, customer));
+      assertTrue(ttl > 7 * 86_400 && ttl <= 8 * 86_400, "ttl " + ttl);
+      assertTrue(redis.exists(keys.fallback(firstRun)));
+      assertTrue(redis.exists(keys.popularAll(firstRun)));
+    }
+    assertEquals(customer, payload.get("customer_id").asText());
+    assertEquals("LIGHT", payload.get("segment").asText());
+    assertEquals(25, payload.get("count").asInt());
+    // LIGHT: 60 % of 25 slots go to discovery when there are enough candidates
+    assertEquals(15, payload.get("discovery_count").asInt());
+    try (Connection c = db(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT product_id, source FROM current_weekly_recommendations WHERE customer_id = '"
+             + customer + "' ORDER BY rank")) {
+      for (JsonNode item : payload.get("recommendations")) {
+        assertTrue(r.next());
+        assertEquals(r.getString(1), item.get("product_id").asText());
+        assertEquals(r.getString(2), item.get("source").asText());
+        if ("discovery".equals(item.get("source").asText())) {
+          assertFalse(productsByCustomer.get(customer).contains(item.get("product_id").asText()),
+              "discovery never proposes a product the customer bought");
+        }
+      }
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aNeighboursSimilarityAndACoCountEqualDirectCountsOverTheOrders() throws Exception {
+    try (Connection c = db(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT customer_id, similar_customer_id, similarity FROM current_similar_customers "
+             + "ORDER BY similarity DESC, customer_id LIMIT 20")) {
+      while (r.next()) {
+        Set<String> a = productsByCustomer.get(r.getString(1));
+        Set<String> b = productsByCustomer.get(r.getString(2));
+        Set<String> both = new HashSet<>(a);
+        both.retainAll(b);
+        Set<String> either = new HashSet<>(a);
+        either.addAll(b);
+        assertEquals((double) both.size() / either.size(), r.getDouble(3), 1e-12);
+      }
+    }
+    try (Connection c = db(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT product_id, other_product_id, co_count FROM current_item_cooccurrence "
+             + "ORDER BY co_count DESC, product_id, other_product_id LIMIT 20")) {
+      while (r.next()) {
+        String p = r.getString(1);
+        String q = r.getString(2);
+        long direct = productsByOrder.values().stream().filter(o -> o.contains(p) && o.contains(q)).count();
+        assertEquals(direct, r.getLong(3), p + " with " + q);
+      }
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aRunThatFailsHalfWayLeavesThePreviousRunServing() throws Exception {
+    long before = count("SELECT count(*) FROM current_weekly_recommendations");
+    try (Connection c = db(); Statement s = c.createStatement()) {
+      // The next run's rows cannot be loaded: it fails after it started writing.
+      s.execute("ALTER TABLE weekly_recommendations ADD CONSTRAINT test_no_rank_25 CHECK (rank < 25) NOT VALID");
+    }
+    try {
+      assertNotEquals(0, job());
+    } finally {
+      try (Connection c = db(); Statement s = c.createStatement()) {
+        s.execute("ALTER TABLE weekly_recommendations DROP CONSTRAINT test_no_rank_25");
+      }
+    }
+    try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
+      assertEquals(firstRun, redis.get(RedisKeys.withoutNamespace().liveRunPointer()));
+      assertTrue(redis.keys("weekly_recs:2011_W49_2:*").isEmpty(), "the failed run's keys are gone");
+    }
+    assertEquals(before, count("SELECT count(*) FROM current_weekly_recommendations"));
+    try (Connection c = db(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT status, error FROM recommendation_job_log WHERE run_id = '2011_W49_2'")) {
+      assertTrue(r.next());
+      assertEquals("failed", r.getString(1));
+      assertTrue(r.getString(2).contains("test_no_rank_25"), r.getString(2));
+    }
+    assertEquals(0, count("SELECT count(*) FROM weekly_recommendations WHERE run_id = '2011_W49_2'"));
+
+    // and a plain rerun publishes
+    assertEquals(0, job());
+    try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
+      assertEquals("2011_W49_3", redis.get(RedisKeys.withoutNamespace().liveRunPointer()));
+    }
+  }
+
+  @Test
+  @Order(5)
+  void badInputStopsBeforeAnythingIsWritten() throws Exception {
+    long runs = count("SELECT count(*) FROM recommendation_job_log");
+    Path noCustomer = dir.resolve("no-customer.csv");
+    Files.writeString(noCustomer, "order_id,client,product_id,ts,quantity,price\n1,7,A,2011-01-01T10:00:00,1,1\n");
+    assertEquals(RecommendationJob.EXIT_BAD_INPUT, RecommendationJob.run("--input", noCustomer.toString(),
+        "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl()));
+    assertEquals(RecommendationJob.EXIT_BAD_INPUT, RecommendationJob.run("--input", dir.resolve("missing.csv").toString(),
+        "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl()));
+    assertEquals(RecommendationJob.EXIT_STORE_UNAVAILABLE, RecommendationJob.run("--input", slice.toString(),
+        "--redis-url", "redis://127.0.0.1:1", "--database-url", stores.jdbcUrl()));
+    assertEquals(RecommendationJob.EXIT_BAD_INPUT, RecommendationJob.run("--input", slice.toString(), "--limit", "0"));
+    assertEquals(runs, count("SELECT count(*) FROM recommendation_job_log"), "no run was logged");
+  }
+}
