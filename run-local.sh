@@ -36,16 +36,8 @@ if [[ -z "$input" ]]; then
   input="$SAMPLE"
 fi
 
-# Spark on Java 17 needs these (the list spark-submit adds, from Spark's JavaModuleOptions).
-SPARK_JAVA_OPTS=(-XX:+IgnoreUnrecognizedVMOptions
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  -Djdk.reflect.useDirectMethodHandle=false)
+# Spark on Java 17 needs these (the list spark-submit adds, from Spark's JavaModuleOptions); one per line.
+mapfile -t SPARK_JAVA_OPTS < "$ROOT/conf/spark-java17.jvmopts"
 
 job_jar() { ls "$ROOT"/spark-jobs/target/shoprec-spark-jobs-*-job.jar 2>/dev/null | head -1; }
 server_jar() { ls "$ROOT"/serving/target/shoprec-serving-*-server.jar 2>/dev/null | head -1; }
