@@ -229,6 +229,15 @@ class WeeklyJobIT extends SparkTestBase {
     try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
       assertEquals("2011_W49_3", redis.get(RedisKeys.withoutNamespace().liveRunPointer()));
     }
+
+    // rollback: both stores point back to the first run
+    assertEquals(0, RecommendationJob.run("--rollback", "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl()));
+    try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
+      assertEquals(firstRun, redis.get(RedisKeys.withoutNamespace().liveRunPointer()));
+    }
+    assertEquals(1, count("SELECT count(*) FROM recommendation_current_run WHERE run_id = '" + firstRun + "'"));
+    assertEquals(1, count("SELECT count(*) FROM recommendation_job_log WHERE run_id = '2011_W49_3' AND status = 'rolled_back'"));
+    assertEquals(0, RecommendationJob.run("--status", "--database-url", stores.jdbcUrl()));
   }
 
   @Test

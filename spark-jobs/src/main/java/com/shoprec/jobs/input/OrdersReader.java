@@ -112,7 +112,8 @@ public final class OrdersReader {
       } else {
         raw = spark.read().jdbc(j.url(), table, props);
       }
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // The driver's SQLException reaches Java undeclared, through Scala: catch it too.
       throw new InputException("cannot read orders from " + JobSettings.mask(j.url()) + " (" + (j.table() != null
           ? "table " + j.table() : "query") + "): " + JobSettings.mask(rootMessage(e)), e);
     }
