@@ -188,8 +188,17 @@ public final class RecommendationJob implements Callable<Integer> {
     }
     put(o, "shoprec.redis.url", redisUrl);
     put(o, "shoprec.postgres.url", databaseUrl);
-    o.putAll(sets);
+    sets.forEach((key, value) -> o.put(key, hocon(key, value)));
     return o;
+  }
+
+  /** A --set value as configuration syntax, so lists and numbers work: {@code --set k=[]}, {@code --set k=0.5}. */
+  static Object hocon(String key, String value) {
+    try {
+      return com.typesafe.config.ConfigFactory.parseString("v = " + value).getValue("v").unwrapped();
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new SettingsException("--set " + key + "=" + value + ": not a valid value (" + e.getMessage() + ")");
+    }
   }
 
   static LocalDate mondayOf(String week) {
@@ -218,6 +227,11 @@ public final class RecommendationJob implements Callable<Integer> {
     SparkSession.Builder builder = SparkSession.builder().appName("shoprec-weekly");
     if (!conf.contains("spark.master")) {
       builder.master("local[*]");
+    }
+    boolean local = conf.get("spark.master", "local[*]").startsWith("local");
+    if (local && !conf.contains("spark.sql.shuffle.partitions")) {
+      // Spark's 200 means hundreds of tiny tasks per stage on one machine; a few per core is enough.
+      builder.config("spark.sql.shuffle.partitions", Integer.toString(4 * Runtime.getRuntime().availableProcessors()));
     }
     if (!conf.contains("spark.scheduler.mode")) {
       // The independent models run at the same time, each in its own pool (ModelRunner).
