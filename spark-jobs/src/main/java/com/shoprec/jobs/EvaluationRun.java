@@ -111,8 +111,10 @@ public final class EvaluationRun {
     Dataset<Row> segments = Segments.compute(base.customers(), settings.segments()).segments().cache();
     Dataset<Row> evaluated = split.customers().join(segments.select("customer_id", "segment"), "customer_id").cache();
     JobSettings.Popularity pop = settings.popularity();
-    List<Row> popular = Popularity.compute(base.orderLines(), segments, pop.halfLifeDays(), pop.windowDays(),
-        pop.listSize()).collectAsList();
+    Dataset<Row> popularLists = Popularity.compute(base.orderLines(), segments, pop.halfLifeDays(), pop.windowDays(),
+        pop.listSize()).cache();
+    List<Row> popular = popularLists.collectAsList();
+    Dataset<Row> popularAll = popularLists.where(col("scope").equalTo(RedisKeys.PopularScope.all()));
     List<ListAssembler.Candidate> overall = popular.stream()
         .filter(r -> RedisKeys.PopularScope.all().equals(r.getString(r.fieldIndex("scope"))))
         .sorted(java.util.Comparator.comparingInt(r -> r.getInt(r.fieldIndex("rank"))))
@@ -134,12 +136,21 @@ public final class EvaluationRun {
     Map<String, Dataset<Row>> methods = new LinkedHashMap<>(Baselines.all(split, k));
     methods.put("repurchase", top(repurchase.join(evaluated.select("customer_id"), "customer_id"), k));
     methods.put("als", top(alsForCustomers.join(evaluated.select("customer_id"), "customer_id"), k));
-    methods.put("neighbours", top(discovery(evaluated, neighbours, base, alsForCustomers, cooccurrence,
-        new JobSettings.Discovery(1, 0, 0, d.recentProducts())), k));
-    methods.put("cooccurrence", top(discovery(evaluated, neighbours, base, alsForCustomers, cooccurrence,
-        new JobSettings.Discovery(0, 0, 1, d.recentProducts())), k));
-    Dataset<Row> blended = discovery(evaluated, neighbours, base, alsForCustomers, cooccurrence, d).cache();
+    Signals signals = new Signals(evaluated, neighbours, base, alsForCustomers, cooccurrence, popularAll);
+    methods.put("neighbours", top(signals.discovery(new JobSettings.Discovery(1, 0, 0, 0,
+        d.neighboursHalfLifeDays(), d.recentProducts())), k));
+    methods.put("cooccurrence", top(signals.discovery(new JobSettings.Discovery(0, 0, 1, 0,
+        d.neighboursHalfLifeDays(), d.recentProducts())), k));
+    Dataset<Row> blended = signals.discovery(d).cache();
     methods.put("discovery", top(blended, k));
+    // Variants of the blend, to choose its defaults from: recency of neighbours' purchases, popularity.
+    for (double halfLife : new double[] {1000, 60, 30}) {
+      for (double popularityWeight : new double[] {0.0, 0.3, 0.6}) {
+        methods.put(String.format(java.util.Locale.ROOT, "discovery[hl=%.0f,pop=%.1f]", halfLife, popularityWeight),
+            top(signals.discovery(new JobSettings.Discovery(d.neighboursWeight(), d.alsWeight(),
+                d.cooccurrenceWeight(), popularityWeight, halfLife, d.recentProducts())), k));
+      }
+    }
     Dataset<Row> none = blended.limit(0);
     methods.put("popular-new", ranks(WeeklyLists.build(evaluated, none, none, base.customerProducts(),
         new ListAssembler(k, Map.of(), overall), k)));
@@ -152,8 +163,11 @@ public final class EvaluationRun {
           new ListAssembler(k, same, overall), k)));
     }
 
-    List<Metric> results = stages.run("metrics", () -> Evaluator.evaluateAll(split, methods,
-        evaluated.select("customer_id", "segment"), Evaluator.DEFAULT_KS));
+    // Each method's lists are read several times by the evaluator: compute them once.
+    methods.replaceAll((method, recs) -> recs.cache());
+    Dataset<Row> segmentOf = evaluated.select("customer_id", "segment").cache();
+    List<Metric> results = stages.run("metrics", () -> Evaluator.evaluateAll(split, methods, segmentOf,
+        Evaluator.DEFAULT_KS));
     String json = EvaluationReport.toJson(protocol, customers, results);
     String id = "eval_" + protocol.replace('-', '_') + "_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss"));
     if (!dryRun) {
@@ -166,9 +180,12 @@ public final class EvaluationRun {
     return new Outcome(id, protocol, customers, results, json);
   }
 
-  private static Dataset<Row> discovery(Dataset<Row> evaluated, Dataset<Row> neighbours, BaseTables base,
-      Dataset<Row> als, Dataset<Row> cooccurrence, JobSettings.Discovery weights) {
-    return Discovery.candidates(evaluated, neighbours, base.customerProducts(), als, cooccurrence, weights);
+  /** The discovery signals of the evaluated customers, blended with the given weights. */
+  private record Signals(Dataset<Row> evaluated, Dataset<Row> neighbours, BaseTables base, Dataset<Row> als,
+      Dataset<Row> cooccurrence, Dataset<Row> popular) {
+    Dataset<Row> discovery(JobSettings.Discovery weights) {
+      return Discovery.candidates(evaluated, neighbours, base.customerProducts(), als, cooccurrence, popular, weights);
+    }
   }
 
   /** The best {@code k} per customer as (customer_id, product_id, rank). */

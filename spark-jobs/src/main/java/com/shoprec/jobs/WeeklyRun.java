@@ -170,7 +170,8 @@ public final class WeeklyRun {
         overallPopular(popularRows));
     Dataset<Row> lists = stages.run("lists", () -> {
       Dataset<Row> discovery = Discovery.candidates(activeCustomers, m.neighbours().neighbours(),
-          base.customerProducts(), m.als().forCustomers(), m.cooccurrence().pairs(), settings.discovery());
+          base.customerProducts(), m.als().forCustomers(), m.cooccurrence().pairs(),
+          m.popular().where(col("scope").equalTo(RedisKeys.PopularScope.all())), settings.discovery());
       Dataset<Row> l = WeeklyLists.build(activeCustomers, repurchase, discovery, base.customerProducts(), assembler,
           settings.listSize()).cache();
       LOG.info("lists: {} active customers", l.count());

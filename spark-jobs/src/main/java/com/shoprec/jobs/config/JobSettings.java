@@ -62,8 +62,8 @@ public final class JobSettings implements Serializable {
 
   public record Audience(int topK, int alsCandidates, double alsWeight) implements Serializable {}
 
-  public record Discovery(double neighboursWeight, double alsWeight, double cooccurrenceWeight, int recentProducts)
-      implements Serializable {}
+  public record Discovery(double neighboursWeight, double alsWeight, double cooccurrenceWeight,
+      double popularityWeight, double neighboursHalfLifeDays, int recentProducts) implements Serializable {}
 
   public record Gates(double minFullListShare, double minCatalogCoverage, double minOverlapWithPrevious,
       double maxRejectRate, long minCustomers) implements Serializable {}
@@ -198,6 +198,8 @@ public final class JobSettings implements Serializable {
         nonNegative(d.getDouble("neighbours-weight"), "shoprec.job.discovery.neighbours-weight"),
         nonNegative(d.getDouble("als-weight"), "shoprec.job.discovery.als-weight"),
         nonNegative(d.getDouble("cooccurrence-weight"), "shoprec.job.discovery.cooccurrence-weight"),
+        nonNegative(d.getDouble("popularity-weight"), "shoprec.job.discovery.popularity-weight"),
+        positive(d.getDouble("neighbours-half-life-days"), "shoprec.job.discovery.neighbours-half-life-days"),
         atLeast(d.getInt("recent-products"), 1, "shoprec.job.discovery.recent-products"));
 
     Config g = job.getConfig("gates");

@@ -3,6 +3,7 @@ package com.shoprec.jobs.model;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.exp;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -24,13 +25,17 @@ import org.apache.spark.sql.expressions.Window;
  * Products a customer has never bought but likely will, from three signals, each divided by its best value
  * for the customer so that it lies in [0, 1], then blended with the configured weights:
  * <ul>
- *   <li>neighbours: the sum of the Jaccard similarities of the neighbours who bought it;
+ *   <li>neighbours: the sum over the neighbours who bought it of their Jaccard similarity times
+ *       {@code 2^(−days since their last purchase of it / half-life)}: what similar customers buy now (the
+ *       time-decayed neighbour vectors of TIFU-KNN), not what they bought once;
  *   <li>ALS: the model's preference score;
  *   <li>co-occurrence: the sum of the confidences with which the customer's most recent purchases were
- *       bought together with it.
+ *       bought together with it;
+ *   <li>popularity: the product's time-decayed popularity (what is selling now), for the products of the
+ *       popular list.
  * </ul>
  * The reason names the signal that contributed most: {@code {"neighbours":14}} (how many neighbours bought
- * it), {@code {"als":0.71}} or {@code {"co_bought_with":"85123A"}}. Never a product the customer bought.
+ * it), {@code {"als":0.71}}, {@code {"co_bought_with":"85123A"}} or {@code {"popular":0.83}}. Never a product the customer bought.
  * Output: customer_id, product_id, score, reason (all candidates; lists take the best).
  */
 public final class Discovery {
@@ -40,20 +45,24 @@ public final class Discovery {
   /**
    * @param active customer_id of the customers who get lists
    * @param neighbours customer_id, similar_customer_id, similarity
-   * @param customerProducts customer_id, product_id, last_ts (every purchase)
+   * @param customerProducts customer_id, product_id, last_ts, days_since_last (every purchase)
    * @param alsForCustomers customer_id, product_id, score (not bought)
    * @param cooccurrence product_id, other_product_id, confidence
+   * @param popular product_id, score (the overall popular list)
    */
   public static Dataset<Row> candidates(Dataset<Row> active, Dataset<Row> neighbours, Dataset<Row> customerProducts,
-      Dataset<Row> alsForCustomers, Dataset<Row> cooccurrence, JobSettings.Discovery d) {
+      Dataset<Row> alsForCustomers, Dataset<Row> cooccurrence, Dataset<Row> popular, JobSettings.Discovery d) {
     Dataset<Row> customers = active.select("customer_id");
     Dataset<Row> bought = customerProducts.select("customer_id", "product_id");
 
+    Dataset<Row> neighbourPurchases = customerProducts
+        .select(col("customer_id").as("similar_customer_id"), col("product_id"),
+            exp(col("days_since_last").multiply(-Math.log(2) / d.neighboursHalfLifeDays())).as("recency"));
     Dataset<Row> byNeighbours = customers.join(neighbours.select("customer_id", "similar_customer_id", "similarity"),
             "customer_id")
-        .join(bought.withColumnRenamed("customer_id", "similar_customer_id"), "similar_customer_id")
+        .join(neighbourPurchases, "similar_customer_id")
         .groupBy("customer_id", "product_id")
-        .agg(sum("similarity").as("nb_raw"), count(lit(1)).as("nb_count"));
+        .agg(sum(col("similarity").multiply(col("recency"))).as("nb_raw"), count(lit(1)).as("nb_count"));
 
     Dataset<Row> recent = customerProducts.join(customers, "customer_id")
         .withColumn("recency", row_number().over(Window.partitionBy("customer_id")
@@ -69,20 +78,26 @@ public final class Discovery {
     Dataset<Row> byAls = alsForCustomers.join(customers, "customer_id")
         .select(col("customer_id"), col("product_id"), col("score").as("als_raw"));
 
-    Dataset<Row> all = Joins.outer(Joins.outer(byNeighbours, byAls, "customer_id", "product_id"), byCooccurrence,
-        "customer_id", "product_id");
+    Dataset<Row> byPopularity = d.popularityWeight() > 0
+        ? customers.crossJoin(popular.select(col("product_id"), col("score").as("pop_raw")))
+        : customers.crossJoin(popular.select(col("product_id"), col("score").as("pop_raw")).limit(0));
+
+    Dataset<Row> all = Joins.outer(Joins.outer(Joins.outer(byNeighbours, byAls, "customer_id", "product_id"),
+        byCooccurrence, "customer_id", "product_id"), byPopularity, "customer_id", "product_id");
     all = Joins.without(all, bought, "customer_id", "product_id");
 
     Column nb = scaled("nb_raw").multiply(d.neighboursWeight());
     Column als = scaled("als_raw").multiply(d.alsWeight());
     Column co = scaled("co_raw").multiply(d.cooccurrenceWeight());
+    Column pop = coalesce(col("pop_raw"), lit(0.0)).multiply(d.popularityWeight());
     Dataset<Row> blended = all
-        .withColumn("nb", nb).withColumn("als", als).withColumn("co", co)
-        .withColumn("score", col("nb").plus(col("als")).plus(col("co")));
-    Column top = greatest(col("nb"), col("als"), col("co"));
+        .withColumn("nb", nb).withColumn("als", als).withColumn("co", co).withColumn("pop", pop)
+        .withColumn("score", col("nb").plus(col("als")).plus(col("co")).plus(col("pop")));
+    Column top = greatest(col("nb"), col("als"), col("co"), col("pop"));
     Column reason = when(col("nb").equalTo(top).and(col("nb").gt(0)),
             to_json(struct(col("nb_count").cast("int").as("neighbours"))))
         .when(col("co").equalTo(top).and(col("co").gt(0)), to_json(struct(col("co_from").as("co_bought_with"))))
+        .when(col("pop").equalTo(top).and(col("pop").gt(0)), to_json(struct(round(col("pop_raw"), 4).as("popular"))))
         .otherwise(to_json(struct(round(coalesce(col("als_raw"), lit(0.0)), 4).as("als"))));
     return blended.where(col("score").gt(0))
         .select(col("customer_id"), col("product_id"), col("score"), reason.as("reason"));

@@ -98,11 +98,11 @@ class DiscoveryModelsIT extends SparkTestBase {
         new StructType().add("customer_id", DataTypes.StringType).add("similar_customer_id", DataTypes.StringType)
             .add("similarity", DataTypes.DoubleType));
     StructType cp = new StructType().add("customer_id", DataTypes.StringType).add("product_id", DataTypes.StringType)
-        .add("last_ts", DataTypes.TimestampType);
+        .add("last_ts", DataTypes.TimestampType).add("days_since_last", DataTypes.DoubleType);
     Timestamp t = Timestamp.valueOf("2011-12-01 00:00:00");
-    Dataset<Row> customerProducts = spark.createDataFrame(List.of(RowFactory.create("c1", "y", t), RowFactory.create("c1", "w", t),
-        RowFactory.create("c2", "x", t), RowFactory.create("c2", "y", t), RowFactory.create("c3", "x", t),
-        RowFactory.create("c3", "z", t)), cp);
+    Dataset<Row> customerProducts = spark.createDataFrame(List.of(RowFactory.create("c1", "y", t, 0.0),
+        RowFactory.create("c1", "w", t, 0.0), RowFactory.create("c2", "x", t, 0.0), RowFactory.create("c2", "y", t, 0.0),
+        RowFactory.create("c3", "x", t, 0.0), RowFactory.create("c3", "z", t, 0.0)), cp);
     Dataset<Row> als = spark.createDataFrame(List.of(RowFactory.create("c1", "z", 0.8), RowFactory.create("c1", "q", 0.4)),
         new StructType().add("customer_id", DataTypes.StringType).add("product_id", DataTypes.StringType)
             .add("score", DataTypes.DoubleType));
@@ -111,7 +111,9 @@ class DiscoveryModelsIT extends SparkTestBase {
         new StructType().add("product_id", DataTypes.StringType).add("other_product_id", DataTypes.StringType)
             .add("confidence", DataTypes.DoubleType));
 
-    List<Row> out = Discovery.candidates(active, neighbours, customerProducts, als, cooc, settings().discovery())
+    Dataset<Row> popular = spark.createDataFrame(List.of(RowFactory.create("p", 1.0)),
+        new StructType().add("product_id", DataTypes.StringType).add("score", DataTypes.DoubleType));
+    List<Row> out = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, settings().discovery())
         .orderBy(org.apache.spark.sql.functions.col("score").desc()).collectAsList();
     assertEquals(List.of("x", "z", "q"), out.stream().map(r -> r.<String>getAs("product_id")).toList());
     assertEquals(0.6, (double) out.get(0).getAs("score"), 1e-12);
@@ -120,6 +122,22 @@ class DiscoveryModelsIT extends SparkTestBase {
     assertEquals("{\"neighbours\":2}", out.get(0).getAs("reason"));
     assertEquals("{\"als\":0.8}", out.get(1).getAs("reason"));
     assertEquals("{\"co_bought_with\":\"w\"}", out.get(2).getAs("reason"));
+
+    // what the neighbours bought long ago counts less: c2 bought x 30 days ago, with a 30-day half-life
+    Dataset<Row> older = customerProducts.withColumn("days_since_last", org.apache.spark.sql.functions
+        .when(org.apache.spark.sql.functions.col("customer_id").equalTo("c2"), 30.0).otherwise(0.0));
+    List<Row> decayed = Discovery.candidates(active, neighbours, older, als, cooc, popular,
+            settings("shoprec.job.discovery.neighbours-half-life-days", 30).discovery())
+        .where("product_id = 'x'").collectAsList();
+    // nb_raw(x) = 0.5 * 1/2 + 0.25 = 0.5; z: 0.25; scaled x = 1 still, so the score is unchanged
+    assertEquals(0.6, (double) decayed.get(0).getAs("score"), 1e-12);
+
+    // a popularity weight brings in what sells now: p scores 0.3 * 1.0 with the reason "popular"
+    Row p = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular,
+            settings("shoprec.job.discovery.popularity-weight", 0.3).discovery())
+        .where("product_id = 'p'").first();
+    assertEquals(0.3, (double) p.getAs("score"), 1e-12);
+    assertEquals("{\"popular\":1.0}", p.getAs("reason"));
   }
 
   @Test
