@@ -15,8 +15,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 PORT="${PORT:-8080}"
 LOCAL_DIR="${SHOPREC_LOCAL_DIR:-$ROOT/.local}"
-LOCAL_REDIS_PORT="${LOCAL_REDIS_PORT:-16379}"
-LOCAL_POSTGRES_PORT="${LOCAL_POSTGRES_PORT:-15432}"
+# Ports of the embedded stores; 0 picks free ones (their data is kept in $LOCAL_DIR whatever the port).
+LOCAL_REDIS_PORT="${LOCAL_REDIS_PORT:-0}"
+LOCAL_POSTGRES_PORT="${LOCAL_POSTGRES_PORT:-0}"
 SAMPLE="$ROOT/sample/online-retail-sample.csv.gz"
 
 mode=all
@@ -82,7 +83,7 @@ start_stores() {
     exit 2
   fi
   mkdir -p "$LOCAL_DIR"
-  echo "== starting embedded Redis (:$LOCAL_REDIS_PORT) and Postgres (:$LOCAL_POSTGRES_PORT), data in $LOCAL_DIR"
+  echo "== starting embedded Redis and Postgres, data in $LOCAL_DIR"
   local log="$LOCAL_DIR/stores.log"
   java -cp "testkit/target/classes:testkit/target/lib/*" com.shoprec.testkit.EmbeddedStores \
     "$LOCAL_DIR/stores" "$LOCAL_REDIS_PORT" "$LOCAL_POSTGRES_PORT" >"$log" 2>&1 &
@@ -92,6 +93,7 @@ start_stores() {
       export REDIS_URL DATABASE_URL
       REDIS_URL="$(sed -n 's/^REDIS_URL=//p' "$log")"
       DATABASE_URL="$(sed -n 's/^DATABASE_URL=//p' "$log")"
+      echo "   REDIS_URL=$REDIS_URL DATABASE_URL=$DATABASE_URL"
       return
     fi
     if ! kill -0 "${pids[-1]}" 2>/dev/null; then

@@ -124,7 +124,7 @@ public final class EmbeddedStores implements AutoCloseable {
   }
 
   /**
-   * {@code EmbeddedStores DIR REDIS_PORT POSTGRES_PORT}: starts both servers with data under DIR, prints
+   * {@code EmbeddedStores DIR REDIS_PORT POSTGRES_PORT} (0: a free port): starts both servers with data under DIR, prints
    * {@code REDIS_URL=…} and {@code DATABASE_URL=…}, and runs until killed (stopping both cleanly).
    */
   public static void main(String[] args) throws Exception {
@@ -132,7 +132,10 @@ public final class EmbeddedStores implements AutoCloseable {
       System.err.println("usage: EmbeddedStores DIR REDIS_PORT POSTGRES_PORT");
       System.exit(2);
     }
-    EmbeddedStores stores = startPersistent(Path.of(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+    int redisPort = Integer.parseInt(args[1]);
+    int postgresPort = Integer.parseInt(args[2]);
+    EmbeddedStores stores = startPersistent(Path.of(args[0]), redisPort == 0 ? freePort() : redisPort,
+        postgresPort == 0 ? freePort() : postgresPort);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stores.close();
