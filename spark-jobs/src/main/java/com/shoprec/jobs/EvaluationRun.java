@@ -115,12 +115,7 @@ public final class EvaluationRun {
         pop.listSize()).cache();
     List<Row> popular = popularLists.collectAsList();
     Dataset<Row> popularAll = popularLists.where(col("scope").equalTo(RedisKeys.PopularScope.all()));
-    List<ListAssembler.Candidate> overall = popular.stream()
-        .filter(r -> RedisKeys.PopularScope.all().equals(r.getString(r.fieldIndex("scope"))))
-        .sorted(java.util.Comparator.comparingInt(r -> r.getInt(r.fieldIndex("rank"))))
-        .map(r -> new ListAssembler.Candidate(r.getString(r.fieldIndex("product_id")),
-            r.getDouble(r.fieldIndex("score")), null))
-        .toList();
+    List<ListAssembler.Candidate> overall = WeeklyRun.overallPopular(popular);
 
     Dataset<Row> repurchase = stages.run("repurchase", () ->
         RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache());

@@ -413,7 +413,8 @@ public final class WeeklyRun {
         : JobSettings.mask(settings.input().jdbc().url());
   }
 
-  private static List<ListAssembler.Candidate> overallPopular(List<Row> popular) {
+  /** The overall popular list (scope {@code all}) of {@link Popularity} rows, best first. */
+  static List<ListAssembler.Candidate> overallPopular(List<Row> popular) {
     return popular.stream()
         .filter(r -> RedisKeys.PopularScope.all().equals(r.getString(r.fieldIndex("scope"))))
         .sorted(java.util.Comparator.comparingInt(r -> r.getInt(r.fieldIndex("rank"))))
