@@ -139,8 +139,8 @@ public final class EvaluationRun {
     Dataset<Row> blended = signals.discovery(d).cache();
     methods.put("discovery", top(blended, k));
     // Variants of the blend, to choose its defaults from: recency of neighbours' purchases, popularity.
-    for (double halfLife : new double[] {1000, 60, 30}) {
-      for (double popularityWeight : new double[] {0.0, 0.3, 0.6}) {
+    for (double halfLife : new double[] {1000, 30}) {
+      for (double popularityWeight : new double[] {0.0, 0.3}) {
         methods.put(String.format(java.util.Locale.ROOT, "discovery[hl=%.0f,pop=%.1f]", halfLife, popularityWeight),
             top(signals.discovery(new JobSettings.Discovery(d.neighboursWeight(), d.alsWeight(),
                 d.cooccurrenceWeight(), popularityWeight, halfLife, d.recentProducts())), k));

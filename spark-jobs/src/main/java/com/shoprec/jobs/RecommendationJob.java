@@ -47,6 +47,9 @@ public final class RecommendationJob implements Callable<Integer> {
   @Option(names = "--input", paramLabel = "PATH", description = "CSV orders: path or glob on any Hadoop filesystem.")
   String input;
 
+  @Option(names = "--catalog", paramLabel = "PATH", description = "Product catalog CSV (product_id, category): popularity per category.")
+  String catalog;
+
   @Option(names = "--config", paramLabel = "FILE", description = "An overlay of reference.conf, e.g. conf/production.conf.")
   File config;
 
@@ -167,6 +170,7 @@ public final class RecommendationJob implements Callable<Integer> {
     Map<String, Object> o = new LinkedHashMap<>();
     put(o, "shoprec.job.input.path", input);
     put(o, "shoprec.job.input.format", format);
+    put(o, "shoprec.job.catalog.path", catalog);
     put(o, "shoprec.job.input.jdbc.url", jdbcUrl);
     put(o, "shoprec.job.input.jdbc.table", jdbcTable);
     put(o, "shoprec.job.input.jdbc.query", jdbcQuery);

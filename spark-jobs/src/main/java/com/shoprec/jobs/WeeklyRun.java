@@ -140,8 +140,11 @@ public final class WeeklyRun {
         return seg;
       });
       JobSettings.Popularity pop = settings.popularity();
+      Dataset<Row> catalog = settings.catalog().path() == null ? null
+          : OrdersReader.readCatalog(spark, settings.catalog());
       Future<Dataset<Row>> popularF = runner.submit("popularity", () -> materialize(Popularity.compute(
-          base.orderLines(), ModelRunner.get(segmentsF), pop.halfLifeDays(), pop.windowDays(), pop.listSize())));
+          base.orderLines(), ModelRunner.get(segmentsF), catalog, pop.halfLifeDays(), pop.windowDays(),
+          pop.listSize())));
       Future<JaccardNeighbours.Result> neighboursF = runner.submit("neighbours", () -> {
         JaccardNeighbours.Result r = JaccardNeighbours.compute(base.customerProducts(), settings.neighbours());
         return new JaccardNeighbours.Result(materialize(r.neighbours()), r.stats());

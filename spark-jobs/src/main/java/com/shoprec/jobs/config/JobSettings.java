@@ -40,6 +40,9 @@ public final class JobSettings implements Serializable {
       String timestampFormat, String timezone, Columns columns, List<String> excludedProducts,
       int rejectSamplePerReason, Jdbc jdbc) implements Serializable {}
 
+  /** The optional product catalog; {@code path} null when there is none. */
+  public record Catalog(String path, String productIdColumn, String categoryColumn) implements Serializable {}
+
   public record Segments(SegmentMode mode, int heavyMinOrders, int lightMaxOrders, double heavyQuantile,
       double lightQuantile, double autoMaxShare, int recentDays, double exploratoryMinNewShare,
       Map<String, Double> discoveryShare) implements Serializable {}
@@ -74,6 +77,7 @@ public final class JobSettings implements Serializable {
   public record Postgres(String url, String user, String passwordEnv, int keepRuns) implements Serializable {}
 
   private final Input input;
+  private final Catalog catalog;
   private final Optional<LocalDate> asOf;
   private final int activeDays;
   private final int listSize;
@@ -119,6 +123,10 @@ public final class JobSettings implements Serializable {
             optString(jdbc, "lower-bound"), optString(jdbc, "upper-bound"),
             atLeast(jdbc.getInt("num-partitions"), 1, "shoprec.job.input.jdbc.num-partitions"),
             atLeast(jdbc.getInt("fetch-size"), 1, "shoprec.job.input.jdbc.fetch-size")));
+    Config cat = job.getConfig("catalog");
+    this.catalog = new Catalog(optString(cat, "path"),
+        nonEmpty(cat, "columns.product-id", "shoprec.job.catalog.columns.product-id"),
+        nonEmpty(cat, "columns.category", "shoprec.job.catalog.columns.category"));
     this.asOf = Optional.ofNullable(optString(job, "as-of")).map(JobSettings::date);
     this.activeDays = atLeast(job.getInt("active-days"), 1, "shoprec.job.active-days");
     this.listSize = atLeast(job.getInt("list-size"), 1, "shoprec.job.list-size");
@@ -271,6 +279,7 @@ public final class JobSettings implements Serializable {
   }
 
   public Input input() { return input; }
+  public Catalog catalog() { return catalog; }
   public Optional<LocalDate> asOf() { return asOf; }
   public int activeDays() { return activeDays; }
   public int listSize() { return listSize; }

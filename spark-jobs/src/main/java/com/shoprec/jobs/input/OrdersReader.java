@@ -56,7 +56,7 @@ public final class OrdersReader {
 
   static Dataset<Row> readCsv(SparkSession spark, JobSettings.Input input) {
     String path = input.path();
-    checkExists(spark, path);
+    checkExists(spark, path, "shoprec.job.input.path / --input");
     Dataset<Row> headerOnly;
     try {
       headerOnly = spark.read()
@@ -123,6 +123,28 @@ public final class OrdersReader {
     return canonical(raw, mapped, concat_ws(",", all), lit(false));
   }
 
+  /**
+   * The product catalog: product_id, category (trimmed; rows without either dropped, one category per
+   * product). A missing file or column stops here with a message naming it.
+   */
+  public static Dataset<Row> readCatalog(SparkSession spark, JobSettings.Catalog catalog) {
+    String path = catalog.path();
+    checkExists(spark, path, "shoprec.job.catalog.path / --catalog");
+    Dataset<Row> raw = spark.read().option("header", true).option("inferSchema", false).csv(path);
+    List<String> columns = Arrays.asList(raw.columns());
+    for (String[] c : new String[][] {{catalog.productIdColumn(), "product-id"}, {catalog.categoryColumn(), "category"}}) {
+      if (!columns.contains(c[0])) {
+        throw new InputException("column \"" + c[0] + "\" (shoprec.job.catalog.columns." + c[1] + ") not found in "
+            + path + "; its columns are " + columns);
+      }
+    }
+    return raw.select(org.apache.spark.sql.functions.trim(col(quote(catalog.productIdColumn()))).as(PRODUCT_ID),
+            org.apache.spark.sql.functions.trim(col(quote(catalog.categoryColumn()))).as("category"))
+        .where(col(PRODUCT_ID).isNotNull().and(col(PRODUCT_ID).notEqual(""))
+            .and(col("category").isNotNull()).and(col("category").notEqual("")))
+        .dropDuplicates(PRODUCT_ID);
+  }
+
   /** Canonical field name to source column name, checking every configured column exists. */
   static Map<String, String> mappedColumns(JobSettings.Columns c, List<String> available, String source) {
     Map<String, String> wanted = new LinkedHashMap<>();
@@ -159,13 +181,13 @@ public final class OrdersReader {
     return raw.select(out.toArray(Column[]::new));
   }
 
-  private static void checkExists(SparkSession spark, String path) {
+  private static void checkExists(SparkSession spark, String path, String option) {
     try {
       Path p = new Path(path);
       FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
       FileStatus[] matches = fs.globStatus(p);
       if (matches == null || matches.length == 0) {
-        throw new InputException("input not found: " + path + " (shoprec.job.input.path / --input)");
+        throw new InputException("input not found: " + path + " (" + option + ")");
       }
     } catch (IOException e) {
       throw new InputException("cannot list input " + path + ": " + e.getMessage(), e);

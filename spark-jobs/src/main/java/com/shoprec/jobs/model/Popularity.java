@@ -17,8 +17,8 @@ import org.apache.spark.sql.expressions.Window;
 /**
  * Time-decayed popularity for cold start and for filling short lists: each order containing a product
  * adds {@code 2^(−age/halfLife)}; only orders within the window count. Scores are divided by the top
- * product's, so the first of every list scores 1. Lists: overall ({@code all}) and per segment
- * ({@code segment:HEAVY}, …).
+ * product's, so the first of every list scores 1. Lists: overall ({@code all}), per segment
+ * ({@code segment:HEAVY}, …) and, with a product catalog, per category ({@code category:Gifts}, …).
  */
 public final class Popularity {
 
@@ -30,13 +30,25 @@ public final class Popularity {
    */
   public static Dataset<Row> compute(Dataset<Row> orderLines, Dataset<Row> segments, double halfLifeDays,
       int windowDays, int listSize) {
+    return compute(orderLines, segments, null, halfLifeDays, windowDays, listSize);
+  }
+
+  /** As above, plus a list per category of {@code catalog} (product_id, category), when not null. */
+  public static Dataset<Row> compute(Dataset<Row> orderLines, Dataset<Row> segments, Dataset<Row> catalog,
+      double halfLifeDays, int windowDays, int listSize) {
     Dataset<Row> recent = orderLines.where(col("age_days").lt(windowDays))
         .withColumn("weight", BaseTables.decay(col("age_days"), halfLifeDays));
     Dataset<Row> all = recent.withColumn("scope", lit(RedisKeys.PopularScope.all()));
     Dataset<Row> bySegment = recent.join(segments.select("customer_id", "segment"), "customer_id")
         .withColumn("scope", concat(lit(RedisKeys.PopularScope.segment("")), col("segment")))
         .drop("segment");
-    Dataset<Row> counted = all.unionByName(bySegment)
+    Dataset<Row> scoped = all.unionByName(bySegment);
+    if (catalog != null) {
+      scoped = scoped.unionByName(recent.join(catalog.select("product_id", "category"), "product_id")
+          .withColumn("scope", concat(lit(RedisKeys.PopularScope.category("")), col("category")))
+          .drop("category"));
+    }
+    Dataset<Row> counted = scoped
         .groupBy("scope", "product_id")
         .agg(sum("weight").as("raw_score"), count(lit(1)).as("orders"), countDistinct("customer_id").as("customers"));
     return counted

@@ -93,6 +93,22 @@ class OrdersReaderIT extends SparkTestBase {
     assertNull(row.getAs(OrderValidation.REASON));
   }
 
+  @Test
+  void theCatalogGivesOneCategoryPerProductAndNamesAMissingColumn() throws IOException {
+    Path file = dir.resolve("catalog.csv");
+    Files.writeString(file, "sku,name,group\n85123A,HEART HOLDER, Lights \n71053,LANTERN,Lights\n22633,,\n");
+    JobSettings.Catalog catalog = JobSettings.of(Map.of("shoprec.job.input.path", "x", "shoprec.job.catalog.path",
+        file.toString(), "shoprec.job.catalog.columns.product-id", "sku", "shoprec.job.catalog.columns.category",
+        "group")).catalog();
+    List<Row> rows = OrdersReader.readCatalog(spark, catalog).orderBy("product_id").collectAsList();
+    assertEquals(2, rows.size());
+    assertEquals("Lights", rows.get(1).getAs("category"));
+
+    JobSettings.Catalog wrong = new JobSettings.Catalog(file.toString(), "sku", "category");
+    InputException e = assertThrows(InputException.class, () -> OrdersReader.readCatalog(spark, wrong));
+    assertTrue(e.getMessage().contains("shoprec.job.catalog.columns.category"), e.getMessage());
+  }
+
   private static void gzip(Path file, String... lines) throws IOException {
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
       out.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
