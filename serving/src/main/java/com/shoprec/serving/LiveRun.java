@@ -3,8 +3,10 @@ package com.shoprec.serving;
 import com.shoprec.common.RedisKeys;
 import com.shoprec.serving.redis.PipelinedRedis;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +30,16 @@ final class LiveRun {
   private final long ttlNanos;
   private volatile Seen seen;
   private volatile CompletableFuture<String> refreshing;
+  /** Told the new run id (or null) whenever it changes, e.g. to drop the payload cache. */
+  private final Consumer<String> onChange;
 
   LiveRun(PipelinedRedis redis, RedisKeys keys, long ttlMillis) {
+    this(redis, keys, ttlMillis, run -> {});
+  }
+
+  LiveRun(PipelinedRedis redis, RedisKeys keys, long ttlMillis, Consumer<String> onChange) {
     this.redis = redis;
+    this.onChange = onChange;
     this.pointerKey = keys.liveRunPointer();
     this.ttlNanos = TimeUnit.MILLISECONDS.toNanos(ttlMillis);
   }
@@ -85,8 +94,14 @@ final class LiveRun {
   /** Records a fresh reading of the pointer (also used by /health, which always reads it). */
   void accept(String run) {
     Seen previous = seen;
-    if (previous == null || !java.util.Objects.equals(previous.run, run)) {
-      log.info("live run is now {}", run == null ? "(none)" : run);
+    if (previous != null && Objects.equals(previous.run, run)) {
+      // Same run: keep the same String and future, only the time of the reading moves.
+      seen = new Seen(previous.run, System.nanoTime(), previous.asFuture);
+      return;
+    }
+    log.info("live run is now {}", run == null ? "(none)" : run);
+    if (previous != null) {
+      onChange.accept(run);
     }
     seen = new Seen(run, System.nanoTime(), CompletableFuture.completedFuture(run));
   }

@@ -11,7 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -31,9 +31,32 @@ final class Metrics {
   private final CounterDataPoint cacheMisses;
   private final CounterDataPoint fallbacks;
   private final CounterDataPoint redisErrors;
-  /** Label lookups cost a map probe and an array; keep the data points per (route, status). */
-  private final ConcurrentHashMap<String, CounterDataPoint> requestPoints = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, DistributionDataPoint> latencyPoints = new ConcurrentHashMap<>();
+  /** Label lookups cost a map probe and arrays; keep the data points per route, and per status in it. */
+  private final ConcurrentHashMap<String, RoutePoints> routePoints = new ConcurrentHashMap<>();
+
+  /** One route's latency data point and its request counters by status (100 to 599), made on first use. */
+  private final class RoutePoints {
+    final String route;
+    final DistributionDataPoint latency;
+    final AtomicReferenceArray<CounterDataPoint> byStatus = new AtomicReferenceArray<>(600);
+
+    RoutePoints(String route) {
+      this.route = route;
+      this.latency = Metrics.this.latency.labelValues(route);
+    }
+
+    CounterDataPoint status(int status) {
+      if (status < 0 || status >= 600) {
+        return requests.labelValues(route, Integer.toString(status));
+      }
+      CounterDataPoint p = byStatus.get(status);
+      if (p == null) {
+        p = requests.labelValues(route, Integer.toString(status));
+        byStatus.compareAndSet(status, null, p);
+      }
+      return p;
+    }
+  }
 
   Metrics() {
     requests = Counter.builder().name("shoprec_http_requests")
@@ -60,10 +83,12 @@ final class Metrics {
   }
 
   void request(String route, int status, long startNanos) {
-    String key = route + ' ' + status;
-    requestPoints.computeIfAbsent(key, k -> requests.labelValues(route, Integer.toString(status))).inc();
-    latencyPoints.computeIfAbsent(route, latency::labelValues)
-        .observe((System.nanoTime() - startNanos) / (double) TimeUnit.SECONDS.toNanos(1));
+    RoutePoints points = routePoints.get(route);
+    if (points == null) {
+      points = routePoints.computeIfAbsent(route, RoutePoints::new);
+    }
+    points.status(status).inc();
+    points.latency.observe((System.nanoTime() - startNanos) * 1e-9);
   }
 
   void cacheHit() {

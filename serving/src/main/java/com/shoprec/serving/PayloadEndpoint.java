@@ -38,15 +38,22 @@ abstract class PayloadEndpoint implements HttpHandler {
 
   /** Parsed {@code ?limit=} and {@code ?exclude=}; {@code limit} is {@link Integer#MAX_VALUE} when absent. */
   record Cut(int limit, Set<String> exclude) {
+    /** No cut: the stored bytes as they are. */
+    static final Cut NONE = new Cut(Integer.MAX_VALUE, Set.of());
+
     boolean none() {
       return limit == Integer.MAX_VALUE && exclude.isEmpty();
     }
   }
 
+  /** The key prefix of one run ({@code weekly_recs:{run}:}), kept so a request only appends its subject. */
+  private record KeyPrefix(String run, String prefix) {}
+
   protected final Serving serving;
   protected final PayloadKind kind;
   /** What the payload is, for the 404 message ("similar products"). */
   private final String what;
+  private volatile KeyPrefix keyPrefix;
 
   PayloadEndpoint(Serving serving, PayloadKind kind, String what) {
     this.serving = serving;
@@ -73,7 +80,7 @@ abstract class PayloadEndpoint implements HttpHandler {
 
   private void answer(Flow flow, String run, String subject, Cut cut) {
     check(run != null, 503, "no run is live yet");
-    String key = serving.keys.payload(kind, run, subject);
+    String key = key(run, subject);
     String etag = etag(run, key, cut);
     if (notModified(flow.exchange(), run, etag)) {
       return;
@@ -85,6 +92,16 @@ abstract class PayloadEndpoint implements HttpHandler {
         send(flow.exchange(), run, etag, kind, bytes, cut);
       }
     });
+  }
+
+  /** {@code serving.keys.payload(kind, run, subject)}, without checking the run id again on every request. */
+  final String key(String run, String subject) {
+    KeyPrefix p = keyPrefix;
+    if (p == null || !p.run.equals(run)) {
+      p = new KeyPrefix(run, serving.keys.payload(kind, run, ""));
+      keyPrefix = p;
+    }
+    return p.prefix.concat(subject);
   }
 
   /** 200 with the payload (cut when asked) and the caching headers. */
@@ -122,17 +139,48 @@ abstract class PayloadEndpoint implements HttpHandler {
   static String etag(String run, String key, Cut cut) {
     long h = 0xcbf29ce484222325L;
     h = fnv(h, key);
-    h = fnv(h, "\n" + cut.limit);
+    h = fnv(h, '\n');
+    h = fnvDecimal(h, cut.limit);
     for (String id : cut.exclude) {
-      h = fnv(h, "\n" + id);
+      h = fnv(h, '\n');
+      h = fnv(h, id);
     }
-    return '"' + run + '-' + Long.toHexString(h) + '"';
+    return new StringBuilder(run.length() + 19).append('"').append(run).append('-')
+        .append(Long.toHexString(h)).append('"').toString();
   }
 
+  /** FNV-1a over the UTF-8 bytes of {@code s}; ASCII (the usual case) without encoding it first. */
   private static long fnv(long h, String s) {
-    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-      h ^= (b & 0xff);
-      h *= 0x100000001b3L;
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        return fnvBytes(h, s.substring(i).getBytes(StandardCharsets.UTF_8));
+      }
+      h = fnv(h, c);
+    }
+    return h;
+  }
+
+  private static long fnvBytes(long h, byte[] bytes) {
+    for (byte b : bytes) {
+      h = fnv(h, b & 0xff);
+    }
+    return h;
+  }
+
+  private static long fnv(long h, int asciiOrByte) {
+    return (h ^ asciiOrByte) * 0x100000001b3L;
+  }
+
+  /** FNV-1a over the decimal digits of a non-negative {@code v}. */
+  private static long fnvDecimal(long h, int v) {
+    int div = 1;
+    while (v / div >= 10) {
+      div *= 10;
+    }
+    for (; div > 0; div /= 10) {
+      h = fnv(h, '0' + (v / div) % 10);
     }
     return h;
   }
@@ -157,6 +205,9 @@ abstract class PayloadEndpoint implements HttpHandler {
   }
 
   static Cut cut(HttpServerExchange exchange) {
+    if (exchange.getQueryParameters().isEmpty()) {
+      return Cut.NONE;
+    }
     int limit = Integer.MAX_VALUE;
     String limitText = queryParam(exchange, "limit");
     if (limitText != null) {

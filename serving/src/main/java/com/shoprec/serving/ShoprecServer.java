@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Request path: an Undertow IO thread routes and checks the request; a cached live run and a cached
  * payload are answered right there. Otherwise the IO thread enqueues a command on {@link PipelinedRedis}
- * and returns; the Redis reader thread sends the answer. No thread ever blocks on Redis for a request.
+ * and returns; the Redis reader thread completes the command's future and hands the answer back to the
+ * exchange's IO thread, which sends it. No thread ever blocks on Redis for a request.
  */
 public final class ShoprecServer implements AutoCloseable {
 
@@ -57,7 +58,7 @@ public final class ShoprecServer implements AutoCloseable {
       Metrics metrics = new Metrics();
       PayloadCache cache = new PayloadCache(s.cacheBytes);
       metrics.gauge("shoprec_cache_entries", "Entries in the in-process payload cache", cache::entries);
-      LiveRun liveRun = new LiveRun(redis, keys, s.liveRunCacheMillis);
+      LiveRun liveRun = new LiveRun(redis, keys, s.liveRunCacheMillis, run -> cache.newRun());
       checkRedis(s, liveRun);
       Serving serving = new Serving(keys, redis, liveRun, cache, metrics, s.maxAgeSeconds);
 
