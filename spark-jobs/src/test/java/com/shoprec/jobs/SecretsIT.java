@@ -140,7 +140,9 @@ class SecretsIT {
       assertNotNull(run, "a run is live");
       assertTrue(admin.aclLog().isEmpty(), "no refused login or command");
     }
-    assertTrue(ok.stderrText().contains("rediss://shoprec:***@127.0.0.1:" + tlsPort), "the URL is logged masked");
+    assertTrue(ok.stderrText().contains("\"redis.url\":\"rediss://shoprec@127.0.0.1:" + tlsPort + "\""),
+        "the settings are logged, the URL with its user and no password");
+    assertTrue(ok.stderrText().contains("sslmode=verify-full"), "connected to Postgres with verify-full");
 
     // Failures, each stopped with exit 4 and a message that names the store but no password.
     Path wrongFile = dir.resolve("wrong-password");
