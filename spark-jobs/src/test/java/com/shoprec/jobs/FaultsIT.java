@@ -104,9 +104,14 @@ class FaultsIT extends SparkTestBase {
     String previous = liveRun();
     String failed = nextRunId();
     Watcher stopRedis = Watcher.whenKeysAppear(failed, () -> stores.stopRedis());
-    int code = job();
-    stopRedis.finish();
-    stores.startRedis();
+    int code;
+    try {
+      code = job();
+      stopRedis.finish();
+      assertTrue(stopRedis.fired(), "Redis was stopped during the key writes");
+    } finally {
+      stores.startRedis();
+    }
 
     assertEquals(RecommendationJob.EXIT_STORE_UNAVAILABLE, code, "Redis gone: store unreachable");
     assertServes(previous);
@@ -132,17 +137,22 @@ class FaultsIT extends SparkTestBase {
     String previous = liveRun();
     String lost = nextRunId();
     Watcher stopPostgres = Watcher.whenKeysAppear(lost, () -> stores.stopPostgres());
-    int code = job();
-    stopPostgres.finish();
-
-    assertEquals(RecommendationJob.EXIT_STORE_UNAVAILABLE, code, "Postgres gone: store unreachable");
-    try (Jedis redis = redis()) {
-      assertEquals(previous, redis.get(KEYS.liveRunPointer()), "the Redis pointer did not move");
+    int code;
+    try {
+      code = job();
+      stopPostgres.finish();
+      assertTrue(stopPostgres.fired(), "Postgres was stopped during the key writes");
+      // While Postgres is down: Redis still serves the previous run.
+      try (Jedis redis = redis()) {
+        assertEquals(previous, redis.get(KEYS.liveRunPointer()), "the Redis pointer did not move");
+        assertNotNull(redis.get(KEYS.runInfo(previous)));
+      }
+      assertEquals(0, runKeys(lost), "Redis was up: the job deleted its own keys");
+    } finally {
+      stores.startPostgres();
     }
+    assertEquals(RecommendationJob.EXIT_STORE_UNAVAILABLE, code, "Postgres gone: store unreachable");
     assertPayloadReadable(previous);
-    assertEquals(0, runKeys(lost), "Redis was up: the job deleted its own keys");
-
-    stores.startPostgres();
     // The job could not record its failure: its log row still says running, its loaded rows are there.
     assertEquals("running", status(lost));
     assertTrue(runRows(lost) > 0, "rows loaded before Postgres went away");
