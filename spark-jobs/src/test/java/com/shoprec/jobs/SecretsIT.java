@@ -159,7 +159,7 @@ class SecretsIT {
         "redis://shoprec:" + java.net.URLEncoder.encode(REDIS_PASSWORD, StandardCharsets.UTF_8) + "@127.0.0.1:"
             + unusedPort, null, "verify-full");
     expected.clear();
-    expected.put(noSsl, "no pg_hba.conf entry");
+    expected.put(noSsl, "pg_hba.conf rejects connection");
     expected.put(inlineUnreachable, "127.0.0.1:" + unusedPort);
     checkFailures(expected);
 
