@@ -40,6 +40,8 @@ public final class ServingSettings {
   public final String namespace;
   /** Name of the environment variable the password may come from (for the log line only). */
   public final String passwordEnv;
+  /** File the password is read from instead of the environment, or null. */
+  public final String passwordFile;
 
   private ServingSettings(Config c, Function<String, String> env) {
     host = string(c, S + "host");
@@ -58,7 +60,10 @@ public final class ServingSettings {
     failFast = bool(c, S + "fail-fast");
     passwordEnv = string(c, R + "password-env");
     String url = string(c, R + "url");
-    String password = passwordEnv.isEmpty() ? null : env.apply(passwordEnv);
+    passwordFile = c.hasPath(R + "password-file") && !c.getIsNull(R + "password-file")
+        ? string(c, R + "password-file") : null;
+    String password = passwordFile != null ? readPassword(passwordFile)
+        : passwordEnv.isEmpty() ? null : env.apply(passwordEnv);
     try {
       redis = RedisEndpoint.parse(url, password);
     } catch (IllegalArgumentException e) {
@@ -121,6 +126,7 @@ public final class ServingSettings {
     m.put(S + "fail-fast", failFast);
     m.put(R + "url", redis.toString());
     m.put(R + "password-env", passwordEnv);
+    m.put(R + "password-file", passwordFile == null ? "none" : passwordFile);
     m.put(R + "namespace", '"' + namespace + '"');
     return m;
   }
@@ -134,6 +140,23 @@ public final class ServingSettings {
 
   public int effectiveIoThreads() {
     return ioThreads == 0 ? Math.max(1, Runtime.getRuntime().availableProcessors()) : ioThreads;
+  }
+
+  /** The password file's content, one trailing line break removed; never echoed in an error. */
+  private static String readPassword(String file) {
+    String value;
+    try {
+      value = java.nio.file.Files.readString(java.nio.file.Path.of(file), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new IllegalArgumentException(R + "password-file: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+    }
+    if (value.endsWith("\n")) {
+      value = value.substring(0, value.length() - (value.endsWith("\r\n") ? 2 : 1));
+    }
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException(R + "password-file: " + file + " is empty");
+    }
+    return value;
   }
 
   private static String string(Config c, String key) {

@@ -63,8 +63,15 @@ final class Fixture implements AutoCloseable {
 
   /** Writes every key of {@code run}, then switches the pointer to it, as the batch does. */
   void publish(String run) {
-    PayloadWriter w = new PayloadWriter();
     try (Jedis j = jedis()) {
+      publish(j, keys, run);
+    }
+  }
+
+  /** Writes every key of {@code run} through {@code j}, then switches the pointer to it. */
+  static void publish(Jedis j, RedisKeys keys, String run) {
+    PayloadWriter w = new PayloadWriter();
+    {
       j.set(bytes(keys.payload(PayloadKind.CUSTOMER_RECS, run, "12347")), w.customerList("12347", WEEK, "LIGHT",
           List.of(new Item("P1", 0.9, 1, "repurchase", "{\"times_bought\":12,\"last_bought\":\"2011-11-30\"}"),
               new Item("P2", 0.8, 2, "discovery", "{\"neighbours\":3}"),

@@ -18,10 +18,16 @@ final class Operations {
 
   private Operations() {}
 
-  /** Prints the last ten runs of the job log. */
+  /**
+   * Prints the last ten runs of the job log, after marking runs abandoned by dead processes as failed
+   * (their Redis keys are deleted by the next run).
+   */
   static int status(JobSettings settings, PrintStream out) {
     try (PostgresStore pg = PostgresStore.connect(postgres(settings))) {
       pg.ensureSchema();
+      for (String run : pg.failAbandonedRuns()) {
+        out.println("run " + run + " was left running by a process that ended: marked failed");
+      }
       List<Map<String, Object>> runs = pg.recentRuns(10);
       out.println(String.join("\t", STATUS_COLUMNS));
       for (Map<String, Object> run : runs) {
@@ -59,13 +65,15 @@ final class Operations {
   }
 
   static PostgresTarget postgres(JobSettings settings) {
-    return new PostgresTarget(settings.postgres().url(), settings.postgres().user(),
-        JobSettings.secretFromEnv(settings.postgres().passwordEnv()));
+    JobSettings.Postgres p = settings.postgres();
+    return new PostgresTarget(p.url(), p.user(), JobSettings.secret(p.passwordEnv(), p.passwordFile(),
+        "shoprec.postgres.password-file"));
   }
 
   static RedisPublisher redis(JobSettings settings) {
     JobSettings.Redis r = settings.redis();
-    RedisTarget target = RedisTarget.parse(r.url(), JobSettings.secretFromEnv(r.passwordEnv()), r.timeoutMillis());
+    RedisTarget target = RedisTarget.parse(r.url(),
+        JobSettings.secret(r.passwordEnv(), r.passwordFile(), "shoprec.redis.password-file"), r.timeoutMillis());
     return new RedisPublisher(target, new RedisKeys(r.namespace()), Math.toIntExact(r.ttlDays() * 86_400L),
         r.pipelineBatch());
   }

@@ -103,6 +103,12 @@ public final class RecommendationJob implements Callable<Integer> {
   @Option(names = "--database-url", paramLabel = "JDBC_URL", description = "Results database (default from DATABASE_URL).")
   String databaseUrl;
 
+  @Option(names = "--redis-password-file", paramLabel = "FILE", description = "Redis password from this file (else REDIS_PASSWORD).")
+  String redisPasswordFile;
+
+  @Option(names = "--database-password-file", paramLabel = "FILE", description = "Results database password from this file (else PGPASSWORD).")
+  String databasePasswordFile;
+
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any configuration key, e.g. --set shoprec.job.active-days=60.")
   Map<String, String> sets = new LinkedHashMap<>();
 
@@ -192,6 +198,8 @@ public final class RecommendationJob implements Callable<Integer> {
     }
     put(o, "shoprec.redis.url", redisUrl);
     put(o, "shoprec.postgres.url", databaseUrl);
+    put(o, "shoprec.redis.password-file", redisPasswordFile);
+    put(o, "shoprec.postgres.password-file", databasePasswordFile);
     sets.forEach((key, value) -> o.put(key, hocon(key, value)));
     return o;
   }

@@ -98,10 +98,19 @@ public final class WeeklyRun {
   }
 
   private Outcome compute(Dataset<Row> raw, PostgresStore pg, RedisPublisher redis) {
-    Validated input = stages.run("validate", () -> validate(raw));
+    Validated input = stages.run("validate", () -> {
+      try {
+        return validate(raw);
+      } catch (InputException e) {
+        throw e;
+      } catch (Exception e) { // a SparkException reading a truncated or corrupt file becomes an input error
+        throw OrdersReader.readFailure(settings.input(), e);
+      }
+    });
     RunWindow window = new RunWindow(input.asOf(), ZoneId.of(settings.input().timezone()), settings.activeDays());
     String runId = pg == null ? null : pg.beginRun(window.week(), window.asOf(), settings.describe());
     if (pg != null) {
+      deleteKeysOfFailedRuns(pg, redis);
       stages.onEnd((stage, ms) -> pg.recordStage(runId, stage, ms));
       pg.recordInput(runId, input.inputRows(), input.usedRows(), input.inputRows() - input.usedRows(), input.rejects());
     }
@@ -329,6 +338,26 @@ public final class WeeklyRun {
       redis.retain(settings.redis().keepRuns());
     } catch (RuntimeException e) {
       LOG.warn("retention of old runs failed (the new run is published): {}", e.toString());
+    }
+  }
+
+  /**
+   * Deletes the Redis keys that failed runs may have left: a run that failed while Redis was down, or was
+   * killed, or lost Postgres (marked failed by {@link PostgresStore#beginRun}), could not delete its own.
+   * Retention purges a failed run after the next publish, so each is cleaned until a run publishes.
+   * Best effort: what is left expires with its TTL.
+   */
+  private static void deleteKeysOfFailedRuns(PostgresStore pg, RedisPublisher redis) {
+    for (String failed : pg.unpurgedFailedRuns()) {
+      try {
+        long n = redis.deleteRun(failed);
+        if (n > 0) {
+          LOG.info("deleted {} Redis keys left by failed run {}", n, failed);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("could not delete the Redis keys of failed run {} (they expire with their TTL): {}", failed,
+            e.toString());
+      }
     }
   }
 

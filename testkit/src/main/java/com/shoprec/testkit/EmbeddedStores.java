@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import javax.sql.DataSource;
 import redis.embedded.RedisServer;
@@ -19,15 +21,70 @@ import redis.embedded.RedisServer;
  */
 public final class EmbeddedStores implements AutoCloseable {
 
-  private final EmbeddedPostgres postgres;
+  private EmbeddedPostgres postgres;
   private final Path redisDir;
   private final int redisPort;
   private RedisServer redis;
+  /** Set for stores that can stop and restart Postgres on the same data directory and port. */
+  private Path postgresDir;
+  private int postgresPort;
+  private Map<String, String> postgresConfig = Map.of();
+  private List<String> redisSettings = List.of();
 
   private EmbeddedStores(EmbeddedPostgres postgres, Path redisDir, int redisPort) {
     this.postgres = postgres;
     this.redisDir = redisDir;
     this.redisPort = redisPort;
+  }
+
+  /**
+   * Both servers on free loopback ports with data under {@code dir}, able to stop and restart on the same
+   * port and data (Postgres with {@link #stopPostgres()}/{@link #startPostgres()}, Redis with
+   * {@link #stopRedis()}/{@link #startRedis()}): for tests of what survives a store going away.
+   *
+   * @param postgresConfig extra postgresql.conf settings (e.g. {@code ssl = on}), may be empty
+   * @param redisSettings extra redis.conf lines (e.g. {@code tls-port 6380}), may be empty
+   */
+  public static EmbeddedStores startRestartable(Path dir, Map<String, String> postgresConfig,
+      List<String> redisSettings) throws IOException {
+    Path redisData = dir.resolve("redis");
+    Files.createDirectories(redisData);
+    EmbeddedStores stores = new EmbeddedStores(null, redisData, freePort());
+    stores.postgresDir = dir.resolve("postgres");
+    stores.postgresPort = freePort();
+    stores.postgresConfig = Map.copyOf(postgresConfig);
+    stores.redisSettings = List.copyOf(redisSettings);
+    Files.createDirectories(stores.postgresDir);
+    stores.startPostgres();
+    stores.startRedis();
+    return stores;
+  }
+
+  /** Starts (or restarts, after {@link #stopPostgres()}) Postgres; only for {@link #startRestartable} stores. */
+  public synchronized void startPostgres() throws IOException {
+    if (postgresDir == null) {
+      throw new IllegalStateException("only stores from startRestartable can restart Postgres");
+    }
+    if (postgres != null) {
+      return;
+    }
+    EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+        .setPort(postgresPort)
+        .setDataDirectory(postgresDir)
+        .setCleanDataDirectory(false);
+    postgresConfig.forEach(builder::setServerConfig);
+    postgres = builder.start();
+  }
+
+  /** Stops Postgres (a fast shutdown: open sessions are cut), keeping its data for {@link #startPostgres()}. */
+  public synchronized void stopPostgres() throws IOException {
+    if (postgresDir == null) {
+      throw new IllegalStateException("only stores from startRestartable can stop Postgres and start it again");
+    }
+    if (postgres != null) {
+      postgres.close();
+      postgres = null;
+    }
   }
 
   /** Both servers on free loopback ports, with data in temporary directories. */
@@ -70,6 +127,7 @@ public final class EmbeddedStores implements AutoCloseable {
         .setting("appendonly no")
         .setting("save 60 1")
         .setting("maxmemory-policy noeviction")
+        .settingIf(!redisSettings.isEmpty(), String.join("\n", redisSettings))
         .build();
     redis.start();
   }
@@ -90,12 +148,12 @@ public final class EmbeddedStores implements AutoCloseable {
   }
 
   public int postgresPort() {
-    return postgres.getPort();
+    return postgresDir != null ? postgresPort : postgres.getPort();
   }
 
   /** A JDBC URL with the embedded server's superuser, which has no password. */
   public String jdbcUrl() {
-    return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres?user=postgres";
+    return "jdbc:postgresql://127.0.0.1:" + postgresPort() + "/postgres?user=postgres";
   }
 
   public DataSource dataSource() {
@@ -110,7 +168,9 @@ public final class EmbeddedStores implements AutoCloseable {
       // closing anyway
     }
     try {
-      postgres.close();
+      if (postgres != null) {
+        postgres.close();
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("could not stop the embedded Postgres", e);
     }

@@ -6,7 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Where Redis is and how to log in: parsed once from {@code redis://[user:password@]host[:port][/db]} or
+ * Where Redis is and how to log in: parsed once from {@code redis://[user[:password]@]host[:port][/db]} or
  * {@code rediss://…} (TLS). The password may instead come from an environment variable, so that it never
  * sits in a configuration file; {@link #toString()} masks it.
  *
@@ -66,8 +66,9 @@ public record RedisEndpoint(String host, int port, int database, String user, St
     if (userInfo != null && !userInfo.isEmpty()) {
       int colon = userInfo.indexOf(':');
       if (colon < 0) {
-        // redis://secret@host is how several clients spell "password only".
-        password = decode(userInfo);
+        // redis://user@host: an ACL user whose password comes from the environment or a file (as the
+        // batch job and Jedis read such a URL; a password alone is written redis://:secret@host).
+        user = decode(userInfo);
       } else {
         String u = decode(userInfo.substring(0, colon));
         user = u.isEmpty() ? null : u;
@@ -79,6 +80,10 @@ public record RedisEndpoint(String host, int port, int database, String user, St
     }
     if (password == null && passwordFromEnv != null && !passwordFromEnv.isEmpty()) {
       password = passwordFromEnv;
+    }
+    if (user != null && password == null) {
+      throw new IllegalArgumentException("the Redis URL names user " + user + " but no password was given "
+          + "(in the URL as user:password@, in the environment variable or the password file)");
     }
     return new RedisEndpoint(host, port, database, user, password, tls);
   }

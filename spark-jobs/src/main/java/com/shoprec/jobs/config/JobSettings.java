@@ -33,7 +33,7 @@ public final class JobSettings implements Serializable {
       String price) implements Serializable {}
 
   public record Jdbc(String url, String table, String query, String user, String passwordEnv,
-      String partitionColumn, String lowerBound, String upperBound, int numPartitions, int fetchSize)
+      String passwordFile, String partitionColumn, String lowerBound, String upperBound, int numPartitions, int fetchSize)
       implements Serializable {}
 
   public record Input(InputFormat format, String path, boolean header, String delimiter,
@@ -71,10 +71,10 @@ public final class JobSettings implements Serializable {
   public record Gates(double minFullListShare, double minCatalogCoverage, double minOverlapWithPrevious,
       double maxRejectRate, long minCustomers) implements Serializable {}
 
-  public record Redis(String url, String passwordEnv, String namespace, int ttlDays, int pipelineBatch,
+  public record Redis(String url, String passwordEnv, String passwordFile, String namespace, int ttlDays, int pipelineBatch,
       int timeoutMillis, int keepRuns) implements Serializable {}
 
-  public record Postgres(String url, String user, String passwordEnv, int keepRuns) implements Serializable {}
+  public record Postgres(String url, String user, String passwordEnv, String passwordFile, int keepRuns) implements Serializable {}
 
   private final Input input;
   private final Catalog catalog;
@@ -119,7 +119,8 @@ public final class JobSettings implements Serializable {
         List.copyOf(in.getStringList("excluded-products")),
         atLeast(in.getInt("reject-sample-per-reason"), 0, "shoprec.job.input.reject-sample-per-reason"),
         new Jdbc(optString(jdbc, "url"), optString(jdbc, "table"), optString(jdbc, "query"),
-            optString(jdbc, "user"), jdbc.getString("password-env"), optString(jdbc, "partition-column"),
+            optString(jdbc, "user"), jdbc.getString("password-env"), optString(jdbc, "password-file"),
+            optString(jdbc, "partition-column"),
             optString(jdbc, "lower-bound"), optString(jdbc, "upper-bound"),
             atLeast(jdbc.getInt("num-partitions"), 1, "shoprec.job.input.jdbc.num-partitions"),
             atLeast(jdbc.getInt("fetch-size"), 1, "shoprec.job.input.jdbc.fetch-size")));
@@ -220,7 +221,8 @@ public final class JobSettings implements Serializable {
 
     Config r = c.getConfig("shoprec.redis");
     this.redis = new Redis(
-        nonEmpty(r, "url", "shoprec.redis.url"), r.getString("password-env"), r.getString("namespace"),
+        nonEmpty(r, "url", "shoprec.redis.url"), r.getString("password-env"), optString(r, "password-file"),
+        r.getString("namespace"),
         atLeast(r.getInt("ttl-days"), 1, "shoprec.redis.ttl-days"),
         atLeast(r.getInt("pipeline-batch"), 1, "shoprec.redis.pipeline-batch"),
         atLeast(r.getInt("timeout-millis"), 1, "shoprec.redis.timeout-millis"),
@@ -231,7 +233,7 @@ public final class JobSettings implements Serializable {
     Config p = c.getConfig("shoprec.postgres");
     this.postgres = new Postgres(
         nonEmpty(p, "url", "shoprec.postgres.url"), optString(p, "user"), p.getString("password-env"),
-        atLeast(p.getInt("keep-runs"), 1, "shoprec.postgres.keep-runs"));
+        optString(p, "password-file"), atLeast(p.getInt("keep-runs"), 1, "shoprec.postgres.keep-runs"));
     if (!postgres.url().startsWith("jdbc:postgresql:")) {
       throw new SettingsException("shoprec.postgres.url must be a jdbc:postgresql: URL, got " + mask(postgres.url()));
     }
@@ -304,6 +306,35 @@ public final class JobSettings implements Serializable {
     }
     String value = System.getenv(variable);
     return value == null || value.isEmpty() ? null : value;
+  }
+
+  /**
+   * A password: the content of {@code file} when one is configured (one trailing line break removed;
+   * e.g. a mounted Kubernetes or Docker secret), else the environment variable {@code variable}, else
+   * null. The file's content is never part of an error message.
+   *
+   * @param key the configuration key naming the file, for the error message
+   * @throws SettingsException when the file is configured but cannot be read or is empty
+   */
+  public static String secret(String variable, String file, String key) {
+    if (file == null) {
+      return secretFromEnv(variable);
+    }
+    java.nio.file.Path path = java.nio.file.Path.of(file);
+    String value;
+    try {
+      value = java.nio.file.Files.readString(path, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new SettingsException(key + ": cannot read the password file " + path + " ("
+          + e.getClass().getSimpleName() + ")");
+    }
+    if (value.endsWith("\n")) {
+      value = value.substring(0, value.length() - (value.endsWith("\r\n") ? 2 : 1));
+    }
+    if (value.isEmpty()) {
+      throw new SettingsException(key + ": the password file " + path + " is empty");
+    }
+    return value;
   }
 
   /** The effective {@code shoprec} settings as JSON, with passwords in URLs masked, for the log and the job log. */

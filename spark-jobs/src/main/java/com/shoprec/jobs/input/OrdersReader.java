@@ -50,6 +50,38 @@ public final class OrdersReader {
 
   private OrdersReader() {}
 
+  private static final java.util.regex.Pattern FAILED_FILE =
+      java.util.regex.Pattern.compile("(?:while reading file|reading file) (\\S+?)\\.?(?:\\s|$)");
+
+  /**
+   * What to throw when a Spark action over the orders failed: an {@link InputException} naming the file
+   * when an input file could not be read or decompressed (truncated gzip, not gzip at all, I/O error),
+   * else {@code e} itself (or wrapped, when it is checked).
+   */
+  public static RuntimeException readFailure(JobSettings.Input input, Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof IOException) {
+        String where = input.format() == JobSettings.InputFormat.CSV ? input.path()
+            : JobSettings.mask(input.jdbc().url());
+        java.util.regex.Matcher file = FAILED_FILE.matcher(String.valueOf(e.getMessage()));
+        String named = file.find() ? file.group(1) : where;
+        return new InputException("cannot read the orders in " + named + " (input " + where + "): "
+            + t.getClass().getSimpleName() + ": " + t.getMessage() + " — a truncated or corrupt file?", e);
+      }
+    }
+    return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+  }
+
+  /** The message of the innermost cause that says something, for a one-line error. */
+  private static String describeReadError(Throwable e) {
+    Throwable inner = e;
+    while (inner.getCause() != null && inner.getCause() != inner) {
+      inner = inner.getCause();
+    }
+    return inner == e ? String.valueOf(e.getMessage())
+        : inner.getClass().getSimpleName() + ": " + inner.getMessage();
+  }
+
   public static Dataset<Row> read(SparkSession spark, JobSettings.Input input) {
     return input.format() == JobSettings.InputFormat.CSV ? readCsv(spark, input) : readJdbc(spark, input);
   }
@@ -64,8 +96,8 @@ public final class OrdersReader {
           .option("sep", input.delimiter())
           .option("inferSchema", false)
           .csv(path);
-    } catch (RuntimeException e) {
-      throw new InputException("cannot read " + path + ": " + e.getMessage(), e);
+    } catch (Exception e) { // also Spark's SparkException (checked, undeclared), e.g. "not in GZIP format"
+      throw new InputException("cannot read " + path + ": " + describeReadError(e), e);
     }
     List<String> fileColumns = Arrays.asList(headerOnly.columns());
     Map<String, String> mapped = mappedColumns(input.columns(), fileColumns, path);
@@ -94,7 +126,7 @@ public final class OrdersReader {
     if (j.user() != null) {
       props.put("user", j.user());
     }
-    String password = JobSettings.secretFromEnv(j.passwordEnv());
+    String password = JobSettings.secret(j.passwordEnv(), j.passwordFile(), "shoprec.job.input.jdbc.password-file");
     if (password != null) {
       props.put("password", password);
     }

@@ -59,6 +59,9 @@ public final class PostgresStore implements AutoCloseable {
   static final int LOCK_SPACE = 0x53485052; // "SHPR"
   static final int RUN_LOCK = 1;
   static final int SCHEMA_LOCK = 2;
+  /** The error of a run found 'running' with nobody holding the run lock. */
+  public static final String ABANDONED = "abandoned: the process running it ended without finishing or "
+      + "could not reach Postgres to record its failure (found by a later run or --status)";
   /** Errors longer than this are cut in the run log. */
   static final int MAX_ERROR_CHARS = 10_000;
 
@@ -182,10 +185,7 @@ public final class PostgresStore implements AutoCloseable {
         throw runInProgress();
       }
       try {
-        for (String stale : runningRuns()) {
-          LOG.warn("run {} was left 'running' by a process that ended without finishing it: marking it failed", stale);
-          failRun(stale, "abandoned: the process running it ended without finishing (found by the next run)");
-        }
+        failRunningRuns();
         String runId = week + "_" + nextSequence(week);
         try (PreparedStatement ps = connection.prepareStatement(
             "INSERT INTO recommendation_job_log (run_id, week, status, started_at, as_of, parameters) "
@@ -204,8 +204,88 @@ public final class PostgresStore implements AutoCloseable {
         throw e;
       }
     } catch (SQLException e) {
-      throw new StoreException("cannot begin a run for week " + week + ": " + e.getMessage(), e);
+      throw failure("cannot begin a run for week " + week + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Marks runs left 'running' by processes that ended without finishing them (killed, or cut off from
+   * Postgres so that they could not record their failure) as failed, and deletes their rows. A run is
+   * abandoned when nobody holds the run lock: the lock is tied to the session of the process running it,
+   * so it ends when that process or its connection does. Does nothing while another run holds the lock.
+   * Called by {@link #beginRun} and by {@code --status}.
+   *
+   * @return the runs marked failed now (empty when the lock is held elsewhere)
+   */
+  public synchronized List<String> failAbandonedRuns() {
+    if (activeRunId != null) {
+      return List.of();
+    }
+    try {
+      if (!tryRunLock()) {
+        return List.of();
+      }
+      try {
+        return failRunningRuns();
+      } finally {
+        releaseRunLock();
+      }
+    } catch (SQLException e) {
+      throw failure("cannot check for abandoned runs: " + e.getMessage(), e);
+    }
+  }
+
+  /** Under the run lock: every 'running' run is abandoned. */
+  private List<String> failRunningRuns() throws SQLException {
+    List<String> stale = runningRuns();
+    for (String run : stale) {
+      LOG.warn("run {} was left 'running' by a process that ended without finishing it: marking it failed", run);
+      failRun(run, ABANDONED);
+    }
+    return stale;
+  }
+
+  /** Failed runs whose rows retention has not yet purged: their Redis keys may still exist. */
+  public synchronized List<String> unpurgedFailedRuns() {
+    List<String> runs = new ArrayList<>();
+    try (Statement st = connection.createStatement();
+         ResultSet rs = st.executeQuery("SELECT run_id FROM recommendation_job_log WHERE status = 'failed' "
+             + "AND purged_at IS NULL ORDER BY started_at")) {
+      while (rs.next()) {
+        runs.add(rs.getString(1));
+      }
+    } catch (SQLException e) {
+      throw failure("cannot list the failed runs: " + e.getMessage(), e);
+    }
+    return runs;
+  }
+
+  /**
+   * A {@link StoreUnavailableException} when the error says the server is gone (connection refused or
+   * lost, server shutting down: SQLSTATE class 08 and 57P01-57P03), so the job exits with "store
+   * unreachable"; else a plain {@link StoreException}.
+   */
+  static StoreException failure(String message, SQLException e) {
+    return isConnectionLoss(e) ? new StoreUnavailableException(message, e) : new StoreException(message, e);
+  }
+
+  static boolean isConnectionLoss(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        String state = sql.getSQLState();
+        if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+            || state.equals("57P03"))) {
+          return true;
+        }
+      }
+      if (t instanceof StoreUnavailableException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   private boolean tryRunLock() throws SQLException {
@@ -317,7 +397,7 @@ public final class PostgresStore implements AutoCloseable {
         throw new StoreException("cannot record " + what + ": run " + runId + " is not in the run log");
       }
     } catch (SQLException e) {
-      throw new StoreException("cannot record " + what + " of run " + runId + ": " + e.getMessage(), e);
+      throw failure("cannot record " + what + " of run " + runId + ": " + e.getMessage(), e);
     }
   }
 
@@ -351,7 +431,8 @@ public final class PostgresStore implements AutoCloseable {
     try {
       rows.foreachPartition(new CopyPartitionFn(target, plan, runId, zone, loaded));
     } catch (Exception e) { // a SparkException (checked, undeclared by the Scala API) or a RuntimeException
-      throw new StoreException("loading " + table + " for run " + runId + " failed: " + rootMessage(e), e);
+      String message = "loading " + table + " for run " + runId + " failed: " + rootMessage(e);
+      throw isConnectionLoss(e) ? new StoreUnavailableException(message, e) : new StoreException(message, e);
     }
     long count = loaded.value();
     long ms = Math.max(1, (System.nanoTime() - start) / 1_000_000);
@@ -374,7 +455,7 @@ public final class PostgresStore implements AutoCloseable {
         }
       }
     } catch (SQLException e) {
-      throw new StoreException("cannot read the columns of " + table + ": " + e.getMessage(), e);
+      throw failure("cannot read the columns of " + table + ": " + e.getMessage(), e);
     }
     return columns;
   }
@@ -440,7 +521,7 @@ public final class PostgresStore implements AutoCloseable {
         return null;
       });
     } catch (SQLException e) {
-      throw new StoreException("cannot publish run " + runId + ": " + e.getMessage(), e);
+      throw failure("cannot publish run " + runId + ": " + e.getMessage(), e);
     }
     LOG.info("run {} published: it is now the current run", runId);
     finishActive(runId);
@@ -644,7 +725,7 @@ public final class PostgresStore implements AutoCloseable {
         }
       }
     } catch (SQLException e) {
-      throw new StoreException("cannot read the run history: " + e.getMessage(), e);
+      throw failure("cannot read the run history: " + e.getMessage(), e);
     }
     return runs;
   }
@@ -711,7 +792,7 @@ public final class PostgresStore implements AutoCloseable {
     try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
       return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
     } catch (SQLException e) {
-      throw new StoreException("query failed: " + e.getMessage(), e);
+      throw failure("query failed: " + e.getMessage(), e);
     }
   }
 

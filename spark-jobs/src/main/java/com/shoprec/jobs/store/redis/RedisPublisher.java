@@ -329,9 +329,21 @@ public final class RedisPublisher {
       throw new RedisUnavailableException("Redis at " + target.address() + " is unavailable (" + what + "): "
           + e.getMessage(), e);
     } catch (JedisDataException e) {
+      if (isLoginRefused(e)) {
+        // Like an unreachable server: the job cannot use this Redis at all (exit code 4).
+        throw new RedisUnavailableException("Redis at " + target.redactedUrl() + " refused the login ("
+            + what + "): " + e.getMessage(), e);
+      }
       throw new RedisWriteException("Redis at " + target.address() + " refused to " + what + ": "
           + e.getMessage(), e);
     }
+  }
+
+  /** AUTH failed or is required: a wrong or missing password or user, not a data error. */
+  static boolean isLoginRefused(JedisDataException e) {
+    String m = String.valueOf(e.getMessage());
+    return m.startsWith("WRONGPASS") || m.startsWith("NOAUTH") || m.startsWith("ERR invalid password")
+        || m.startsWith("ERR AUTH") || m.startsWith("ERR Client sent AUTH");
   }
 
   /** A failed write job, reported as the Redis failure that caused it when there is one. */
