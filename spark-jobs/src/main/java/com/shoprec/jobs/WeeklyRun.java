@@ -287,6 +287,9 @@ public final class WeeklyRun {
     if (pg.target().password() != null) {
       props.put("password", pg.target().password());
     }
+    // Named, because Spark's DriverManager lookup cannot see a driver that came in the application jar
+    // (spark-submit loads it in a child class loader): "No suitable driver" on any spark-submit run.
+    props.put("driver", org.postgresql.Driver.class.getName());
     String query = "(SELECT customer_id, product_id FROM weekly_recommendations WHERE run_id = '"
         + RedisKeys.checkRunId(previousRun) + "') previous_lists";
     return spark.read().jdbc(pg.target().jdbcUrl(), query, props);

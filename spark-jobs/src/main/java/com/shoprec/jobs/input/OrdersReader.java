@@ -131,6 +131,12 @@ public final class OrdersReader {
       props.put("password", password);
     }
     props.put("fetchsize", Integer.toString(j.fetchSize()));
+    if (j.url().startsWith("jdbc:postgresql:")) {
+      // The bundled driver by name: under spark-submit it sits in the application jar's class loader, which
+      // Spark's DriverManager lookup does not see ("No suitable driver"). Other databases' drivers come
+      // with --jars and --driver-class-path (which puts them where DriverManager looks).
+      props.put("driver", org.postgresql.Driver.class.getName());
+    }
     String table = j.table() != null ? j.table() : "(" + j.query() + ") AS orders_query";
     Dataset<Row> raw;
     try {

@@ -49,7 +49,7 @@ public record BaseTables(Dataset<Row> orderLines, Dataset<Row> customerProducts,
             sum("quantity").as("quantity"),
             min("ts").as("first_ts"),
             max("ts").as("last_ts"),
-            sum(decay(col("age_days"), halfLife)).as("decayed_frequency"),
+            Sums.orderFree(decay(col("age_days"), halfLife)).as("decayed_frequency"),
             min("age_days").as("days_since_last"))
         .withColumn("interval_days", when(col("times_bought").gt(1),
             unix_timestamp(col("last_ts")).minus(unix_timestamp(col("first_ts")))

@@ -10,7 +10,6 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
@@ -62,7 +61,7 @@ public final class Discovery {
             "customer_id")
         .join(neighbourPurchases, "similar_customer_id")
         .groupBy("customer_id", "product_id")
-        .agg(sum(col("similarity").multiply(col("recency"))).as("nb_raw"), count(lit(1)).as("nb_count"));
+        .agg(Sums.orderFree(col("similarity").multiply(col("recency"))).as("nb_raw"), count(lit(1)).as("nb_count"));
 
     Dataset<Row> recent = customerProducts.join(customers, "customer_id")
         .withColumn("recency", row_number().over(Window.partitionBy("customer_id")
@@ -73,7 +72,9 @@ public final class Discovery {
         .join(cooccurrence.select(col("product_id").as("recent_product"), col("other_product_id").as("product_id"),
             col("confidence")), "recent_product")
         .groupBy("customer_id", "product_id")
-        .agg(sum("confidence").as("co_raw"), max_by(col("recent_product"), col("confidence")).as("co_from"));
+        .agg(Sums.orderFree(col("confidence")).as("co_raw"),
+            // ties on confidence go to the larger product id, not to whichever row came first
+            max_by(col("recent_product"), struct(col("confidence"), col("recent_product"))).as("co_from"));
 
     Dataset<Row> byAls = alsForCustomers.join(customers, "customer_id")
         .select(col("customer_id"), col("product_id"), col("score").as("als_raw"));

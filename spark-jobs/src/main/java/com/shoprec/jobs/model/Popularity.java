@@ -7,7 +7,6 @@ import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.sum;
 
 import com.shoprec.common.RedisKeys;
 import org.apache.spark.sql.Dataset;
@@ -50,7 +49,7 @@ public final class Popularity {
     }
     Dataset<Row> counted = scoped
         .groupBy("scope", "product_id")
-        .agg(sum("weight").as("raw_score"), count(lit(1)).as("orders"), countDistinct("customer_id").as("customers"));
+        .agg(Sums.orderFree(col("weight")).as("raw_score"), count(lit(1)).as("orders"), countDistinct("customer_id").as("customers"));
     return counted
         .withColumn("rank", row_number().over(Window.partitionBy("scope")
             .orderBy(col("raw_score").desc(), col("product_id"))))
