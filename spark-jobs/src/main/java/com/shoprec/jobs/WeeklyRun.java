@@ -321,9 +321,18 @@ public final class WeeklyRun {
     writeCounted(redis, counts, kind.keyPrefix(), RedisPayloads.lists(rows, kind, stamp), subjects);
   }
 
-  /** ALS checkpoints its long lineage only where Spark has a checkpoint directory; a local run gets a temporary one. */
+  /**
+   * ALS checkpoints its long lineage only where Spark has a checkpoint directory: the configured one
+   * ({@code shoprec.job.als.checkpoint-dir}), else a temporary one when the master is local.
+   */
   private void ensureCheckpointDir() {
-    if (spark.sparkContext().getCheckpointDir().isEmpty() && spark.sparkContext().isLocal()) {
+    if (!spark.sparkContext().getCheckpointDir().isEmpty()) {
+      return;
+    }
+    String configured = settings.als().checkpointDir();
+    if (!configured.isEmpty()) {
+      spark.sparkContext().setCheckpointDir(configured);
+    } else if (spark.sparkContext().isLocal()) {
       try {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("shoprec-checkpoints");
         dir.toFile().deleteOnExit();
@@ -331,8 +340,11 @@ public final class WeeklyRun {
       } catch (java.io.IOException e) {
         LOG.warn("no checkpoint directory for ALS: {}", e.toString());
       }
+    } else {
+      LOG.warn("no checkpoint directory for ALS on a cluster: set shoprec.job.als.checkpoint-dir");
     }
   }
+
 
   /** Retention never fails a published run: it is logged and retried next time. */
   private void retain(PostgresStore pg, RedisPublisher redis) {

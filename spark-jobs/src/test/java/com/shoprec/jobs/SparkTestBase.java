@@ -4,7 +4,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** One local Spark session per test class: two cores, two shuffle partitions, no UI, UTC. */
+/** One local Spark session per test class: two cores, two shuffle partitions, no UI (and little status history), UTC. */
 public abstract class SparkTestBase {
 
   protected static SparkSession spark;
@@ -17,6 +17,12 @@ public abstract class SparkTestBase {
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
+        // The status store keeps jobs, stages, tasks and SQL plans even without a UI; a class that runs the
+        // whole job several times in one session would otherwise fill a 3 GB test heap with them.
+        .config("spark.ui.retainedJobs", "50")
+        .config("spark.ui.retainedStages", "50")
+        .config("spark.ui.retainedTasks", "1000")
+        .config("spark.sql.ui.retainedExecutions", "20")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
         .config("spark.driver.bindAddress", "127.0.0.1")

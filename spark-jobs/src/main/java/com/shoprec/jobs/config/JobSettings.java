@@ -56,7 +56,7 @@ public final class JobSettings implements Serializable {
       long seed) implements Serializable {}
 
   public record Als(int rank, double regParam, double alpha, int maxIter, long seed, int checkpointInterval,
-      int blockSize, int candidatesPerCustomer) implements Serializable {}
+      int blockSize, int candidatesPerCustomer, String checkpointDir) implements Serializable {}
 
   public enum CooccurrenceRank { CONFIDENCE, LIFT, CO_COUNT, JACCARD }
 
@@ -189,7 +189,8 @@ public final class JobSettings implements Serializable {
         a.getLong("seed"),
         atLeast(a.getInt("checkpoint-interval"), 1, "shoprec.job.als.checkpoint-interval"),
         atLeast(a.getInt("block-size"), 1, "shoprec.job.als.block-size"),
-        atLeast(a.getInt("candidates-per-customer"), 1, "shoprec.job.als.candidates-per-customer"));
+        atLeast(a.getInt("candidates-per-customer"), 1, "shoprec.job.als.candidates-per-customer"),
+        a.getString("checkpoint-dir").trim());
     Config co = job.getConfig("cooccurrence");
     this.cooccurrence = new Cooccurrence(
         atLeast(co.getInt("min-co-count"), 1, "shoprec.job.cooccurrence.min-co-count"),
