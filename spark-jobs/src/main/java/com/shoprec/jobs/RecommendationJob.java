@@ -245,6 +245,11 @@ public final class RecommendationJob implements Callable<Integer> {
       // Spark's 200 means hundreds of tiny tasks per stage on one machine; a few per core is enough.
       builder.config("spark.sql.shuffle.partitions", Integer.toString(4 * Runtime.getRuntime().availableProcessors()));
     }
+    if (!conf.contains("spark.sql.maxPlanStringLength")) {
+      // Spark writes each query's plan as text for its listeners, UI or not. The lists' plans repeat every
+      // cached model below them, and their text alone filled gigabytes of heap; 100,000 characters is plenty.
+      builder.config("spark.sql.maxPlanStringLength", "100000");
+    }
     if (!conf.contains("spark.scheduler.mode")) {
       // The independent models run at the same time, each in its own pool (ModelRunner).
       builder.config("spark.scheduler.mode", "FAIR");

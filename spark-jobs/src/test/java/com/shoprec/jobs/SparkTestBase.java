@@ -23,6 +23,7 @@ public abstract class SparkTestBase {
         .config("spark.ui.retainedStages", "50")
         .config("spark.ui.retainedTasks", "1000")
         .config("spark.sql.ui.retainedExecutions", "20")
+        .config("spark.sql.maxPlanStringLength", "100000") // as RecommendationJob.session: plans' text is huge
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
         .config("spark.driver.bindAddress", "127.0.0.1")
