@@ -40,8 +40,12 @@ public final class JobSettings implements Serializable {
       String timestampFormat, String timezone, Columns columns, List<String> excludedProducts,
       int rejectSamplePerReason, Jdbc jdbc) implements Serializable {}
 
-  /** The optional product catalog; {@code path} null when there is none. */
-  public record Catalog(String path, String productIdColumn, String categoryColumn) implements Serializable {}
+  /**
+   * The optional product catalog; {@code path} null when there is none. {@code nameColumn}: the column of
+   * product names (or descriptions), used when the file has it.
+   */
+  public record Catalog(String path, String productIdColumn, String categoryColumn, String nameColumn)
+      implements Serializable {}
 
   public record Segments(SegmentMode mode, int heavyMinOrders, int lightMaxOrders, double heavyQuantile,
       double lightQuantile, double autoMaxShare, int recentDays, double exploratoryMinNewShare,
@@ -126,7 +130,8 @@ public final class JobSettings implements Serializable {
     Config cat = job.getConfig("catalog");
     this.catalog = new Catalog(optString(cat, "path"),
         nonEmpty(cat, "columns.product-id", "shoprec.job.catalog.columns.product-id"),
-        nonEmpty(cat, "columns.category", "shoprec.job.catalog.columns.category"));
+        nonEmpty(cat, "columns.category", "shoprec.job.catalog.columns.category"),
+        nonEmpty(cat, "columns.name", "shoprec.job.catalog.columns.name"));
     this.asOf = Optional.ofNullable(optString(job, "as-of")).map(JobSettings::date);
     this.activeDays = atLeast(job.getInt("active-days"), 1, "shoprec.job.active-days");
     this.listSize = atLeast(job.getInt("list-size"), 1, "shoprec.job.list-size");
