@@ -85,6 +85,7 @@ public final class JobSettings implements Serializable {
   private final Optional<LocalDate> asOf;
   private final int activeDays;
   private final int listSize;
+  private final List<String> evaluationMethods;
   private final int limit;
   private final Segments segments;
   private final Repurchase repurchase;
@@ -135,6 +136,7 @@ public final class JobSettings implements Serializable {
     this.asOf = Optional.ofNullable(optString(job, "as-of")).map(JobSettings::date);
     this.activeDays = atLeast(job.getInt("active-days"), 1, "shoprec.job.active-days");
     this.listSize = atLeast(job.getInt("list-size"), 1, "shoprec.job.list-size");
+    this.evaluationMethods = List.copyOf(job.getStringList("evaluation.methods"));
     this.limit = atLeast(job.getInt("limit"), 0, "shoprec.job.limit");
 
     Config seg = job.getConfig("segments");
@@ -288,6 +290,8 @@ public final class JobSettings implements Serializable {
   public Optional<LocalDate> asOf() { return asOf; }
   public int activeDays() { return activeDays; }
   public int listSize() { return listSize; }
+  /** The methods {@code --evaluate} measures; empty for all. */
+  public List<String> evaluationMethods() { return evaluationMethods; }
   public int limit() { return limit; }
   public Segments segments() { return segments; }
   public Repurchase repurchase() { return repurchase; }
