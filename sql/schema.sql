@@ -126,18 +126,32 @@ CREATE TABLE IF NOT EXISTS als_product_factors (
   PRIMARY KEY (run_id, product_id)
 );
 
+-- The product catalog the run was given (--catalog), for names and categories next to product ids.
+-- Empty for a run without a catalog.
+CREATE TABLE IF NOT EXISTS product_catalog (
+  run_id      text NOT NULL,
+  product_id  text NOT NULL,
+  name        text,                      -- the catalog's name column, when the file has one
+  category    text,
+  PRIMARY KEY (run_id, product_id)
+);
+
+-- Evaluations (--evaluate): run_id is the evaluation's own id, eval_<protocol>_<yyyyMMddHHmmss>, not a
+-- weekly run's; an evaluation publishes nothing and is not in the run log.
 CREATE TABLE IF NOT EXISTS evaluation_results (
   run_id      text NOT NULL,
-  protocol    text NOT NULL,             -- e.g. holdout_next_week
-  method      text NOT NULL,             -- weekly_lists | popularity | frequency | als | neighbours
-  segment     text,                      -- null or 'ALL' for all customers
-  items       text,                      -- all | repurchase | discovery
-  metric      text NOT NULL,             -- precision | recall | ndcg | hit_rate | coverage | ...
+  protocol    text NOT NULL,             -- last-basket | time-split
+  method      text NOT NULL,             -- G-TopFreq | P-TopFreq | GP-TopFreq | repurchase | als | ... | weekly
+  segment     text,                      -- 'ALL' for all evaluated customers, else a segment
+  items       text,                      -- all | repeat (bought before) | explore (new to the customer)
+  metric      text NOT NULL,             -- recall | ndcg | hit_rate | precision | map | coverage
   k           int,
   value       double precision,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS evaluation_results_run ON evaluation_results (run_id, protocol, method);
+-- How many customers the value is averaged over (added after the first release: ADD COLUMN IF NOT EXISTS).
+ALTER TABLE evaluation_results ADD COLUMN IF NOT EXISTS customers bigint;
 
 -- A small sample of the input rows the job rejected, with the reason.
 CREATE TABLE IF NOT EXISTS rejected_rows_sample (
@@ -165,10 +179,25 @@ CREATE OR REPLACE VIEW current_als_customer_factors AS
   SELECT t.* FROM als_customer_factors t JOIN recommendation_current_run c USING (run_id);
 CREATE OR REPLACE VIEW current_als_product_factors AS
   SELECT t.* FROM als_product_factors t JOIN recommendation_current_run c USING (run_id);
-CREATE OR REPLACE VIEW current_evaluation_results AS
-  SELECT t.* FROM evaluation_results t JOIN recommendation_current_run c USING (run_id);
+CREATE OR REPLACE VIEW current_product_catalog AS
+  SELECT t.* FROM product_catalog t JOIN recommendation_current_run c USING (run_id);
 CREATE OR REPLACE VIEW current_rejected_rows_sample AS
   SELECT t.* FROM rejected_rows_sample t JOIN recommendation_current_run c USING (run_id);
+-- Evaluations are not weekly runs: the current evaluation of a protocol is its newest one.
+CREATE OR REPLACE VIEW current_evaluation_results AS
+  SELECT t.* FROM evaluation_results t
+  WHERE t.run_id IN (SELECT DISTINCT ON (protocol) run_id
+                     FROM evaluation_results GROUP BY protocol, run_id
+                     ORDER BY protocol, max(created_at) DESC, run_id DESC);
+
+-- One row per evaluation, newest first.
+CREATE OR REPLACE VIEW evaluation_runs AS
+  SELECT run_id, protocol, min(created_at) AS created_at,
+         max(customers) FILTER (WHERE segment = 'ALL') AS customers,
+         count(DISTINCT method) AS methods, count(*) AS result_rows
+  FROM evaluation_results
+  GROUP BY run_id, protocol
+  ORDER BY min(created_at) DESC;
 
 -- Every run, newest first, with its duration and whether it is the current one.
 CREATE OR REPLACE VIEW recommendation_run_history AS
@@ -181,3 +210,15 @@ CREATE OR REPLACE VIEW recommendation_run_history AS
   FROM recommendation_job_log l
   LEFT JOIN recommendation_current_run c USING (run_id)
   ORDER BY l.started_at DESC;
+
+-- Each run's stage durations, one row per (run, stage), from the run log's stage_timings.
+CREATE OR REPLACE VIEW recommendation_stage_timings AS
+  SELECT l.run_id, l.week, l.status, l.started_at, s.key AS stage, (s.value::text::bigint / 1000.0)::double precision AS seconds
+  FROM recommendation_job_log l, jsonb_each(coalesce(l.stage_timings, '{}'::jsonb)) s
+  ORDER BY l.started_at DESC, s.value::text::bigint DESC;
+
+-- Each run's rejected input rows per reason, one row per (run, reason), from the run log's reject_counts.
+CREATE OR REPLACE VIEW recommendation_reject_counts AS
+  SELECT l.run_id, l.week, l.status, l.started_at, r.key AS reason, r.value::text::bigint AS rows
+  FROM recommendation_job_log l, jsonb_each(coalesce(l.reject_counts, '{}'::jsonb)) r
+  ORDER BY l.started_at DESC, r.value::text::bigint DESC;

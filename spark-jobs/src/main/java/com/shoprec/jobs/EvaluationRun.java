@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.row_number;
 
 import com.shoprec.common.RedisKeys;
 import com.shoprec.jobs.config.JobSettings;
+import com.shoprec.jobs.config.SettingsException;
 import com.shoprec.jobs.eval.Baselines;
 import com.shoprec.jobs.eval.EvaluationReport;
 import com.shoprec.jobs.eval.Evaluator;
@@ -158,10 +159,12 @@ public final class EvaluationRun {
           new ListAssembler(k, same, overall), k)));
     }
 
+    // Only the methods asked for (their lists are lazy: the others are never computed).
+    Map<String, Dataset<Row>> measured = chosen(methods, settings.evaluationMethods());
     // Each method's lists are read several times by the evaluator: compute them once.
-    methods.replaceAll((method, recs) -> recs.cache());
+    measured.replaceAll((method, recs) -> recs.cache());
     Dataset<Row> segmentOf = evaluated.select("customer_id", "segment").cache();
-    List<Metric> results = stages.run("metrics", () -> Evaluator.evaluateAll(split, methods, segmentOf,
+    List<Metric> results = stages.run("metrics", () -> Evaluator.evaluateAll(split, measured, segmentOf,
         Evaluator.DEFAULT_KS));
     String json = EvaluationReport.toJson(protocol, customers, results);
     String id = "eval_" + protocol.replace('-', '_') + "_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss"));
@@ -173,6 +176,30 @@ public final class EvaluationRun {
       }
     }
     return new Outcome(id, protocol, customers, results, json);
+  }
+
+  /**
+   * The methods named in {@code names} (shoprec.job.evaluation.methods), in the order of {@code all}; every
+   * method when {@code names} is empty.
+   *
+   * @throws SettingsException naming the key, the unknown names and the known ones
+   */
+  static <T> Map<String, T> chosen(Map<String, T> all, List<String> names) {
+    if (names.isEmpty()) {
+      return all;
+    }
+    List<String> unknown = names.stream().filter(n -> !all.containsKey(n)).toList();
+    if (!unknown.isEmpty()) {
+      throw new SettingsException("shoprec.job.evaluation.methods: unknown method(s) " + unknown
+          + "; the methods are " + all.keySet());
+    }
+    Map<String, T> chosen = new LinkedHashMap<>();
+    all.forEach((method, recs) -> {
+      if (names.contains(method)) {
+        chosen.put(method, recs);
+      }
+    });
+    return chosen;
   }
 
   /** The discovery signals of the evaluated customers, blended with the given weights. */

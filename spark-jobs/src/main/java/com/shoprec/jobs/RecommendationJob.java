@@ -47,7 +47,7 @@ public final class RecommendationJob implements Callable<Integer> {
   @Option(names = "--input", paramLabel = "PATH", description = "CSV orders: path or glob on any Hadoop filesystem.")
   String input;
 
-  @Option(names = "--catalog", paramLabel = "PATH", description = "Product catalog CSV (product_id, category): popularity per category.")
+  @Option(names = "--catalog", paramLabel = "PATH", description = "Product catalog CSV (product_id, category, optional name): popularity per category; stored with the run.")
   String catalog;
 
   @Option(names = "--config", paramLabel = "FILE", description = "An overlay of reference.conf, e.g. conf/production.conf.")

@@ -141,6 +141,9 @@ public final class WeeklyRun {
     Dataset<Row> repurchase = RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache();
     ensureCheckpointDir();
 
+    // The catalog feeds popularity per category and is stored with the run (product names for analysts).
+    Dataset<Row> catalog = settings.catalog().path() == null ? null
+        : OrdersReader.readCatalog(spark, settings.catalog()).cache();
     Models m;
     try (ModelRunner runner = new ModelRunner(spark, stages, settings.parallelModels())) {
       Future<Dataset<Row>> segmentsF = runner.submit("segments", () -> {
@@ -149,8 +152,6 @@ public final class WeeklyRun {
         return seg;
       });
       JobSettings.Popularity pop = settings.popularity();
-      Dataset<Row> catalog = settings.catalog().path() == null ? null
-          : OrdersReader.readCatalog(spark, settings.catalog());
       Future<Dataset<Row>> popularF = runner.submit("popularity", () -> materialize(Popularity.compute(
           base.orderLines(), ModelRunner.get(segmentsF), catalog, pop.halfLifeDays(), pop.windowDays(),
           pop.listSize())));
@@ -200,6 +201,9 @@ public final class WeeklyRun {
     tables.put("als_product_factors", m.als().productFactors());
     tables.put("product_audience", m.audience());
     tables.put("weekly_recommendations", weeklyRows);
+    if (catalog != null) {
+      tables.put("product_catalog", catalog);
+    }
     Map<String, Long> outputs = new LinkedHashMap<>();
     tables.forEach((table, rows) -> outputs.put(table, rows.count()));
     outputs.put("customer_lists", lists.count());

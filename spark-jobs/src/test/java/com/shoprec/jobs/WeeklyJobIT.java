@@ -46,6 +46,7 @@ class WeeklyJobIT extends SparkTestBase {
   @TempDir static Path dir;
   private static EmbeddedStores stores;
   private static Path slice;
+  private static Path catalog;
   private static final Map<String, Set<String>> productsByCustomer = new HashMap<>();
   private static final Map<String, Set<String>> productsByOrder = new HashMap<>();
   private static String firstRun;
@@ -55,6 +56,13 @@ class WeeklyJobIT extends SparkTestBase {
   static void start() throws Exception {
     stores = EmbeddedStores.start();
     slice = dir.resolve("slice.csv");
+    // A catalog with names (descriptions from the UCI file) for three products and a category-only row.
+    catalog = dir.resolve("catalog.csv");
+    Files.writeString(catalog, "product_id,category,name\n"
+        + "85123A,Lights,WHITE HANGING HEART T-LIGHT HOLDER\n"
+        + "71053,Lights,WHITE METAL LANTERN\n"
+        + "22423,Kitchen,REGENCY CAKESTAND 3 TIER\n"
+        + "47566,Party,\n");
     try (BufferedReader in = new BufferedReader(new InputStreamReader(
             new GZIPInputStream(Files.newInputStream(SharedData.onlineRetail())), StandardCharsets.UTF_8));
          BufferedWriter out = Files.newBufferedWriter(slice)) {
@@ -108,7 +116,7 @@ class WeeklyJobIT extends SparkTestBase {
   @Test
   @Order(1)
   void publishesEveryTableAndKeyOfOneRun() throws Exception {
-    assertEquals(0, job());
+    assertEquals(0, job("--catalog", catalog.toString()));
     try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
       firstRun = redis.get(RedisKeys.withoutNamespace().liveRunPointer());
     }
@@ -126,6 +134,25 @@ class WeeklyJobIT extends SparkTestBase {
     for (String table : List.of("customer_segments", "popular_products", "similar_customers", "item_cooccurrence",
         "als_customer_factors", "als_product_factors", "product_audience")) {
       assertTrue(count("SELECT count(*) FROM current_" + table) > 0, table);
+    }
+    // the catalog is stored with the run, for analysts' names, and gives popularity per category
+    List<String> stored = new java.util.ArrayList<>();
+    try (Connection c = db(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT run_id, product_id, category, name FROM current_product_catalog ORDER BY product_id")) {
+      while (r.next()) {
+        stored.add(r.getString(1) + " " + r.getString(2) + " " + r.getString(3) + " " + r.getString(4));
+      }
+    }
+    assertEquals(List.of(firstRun + " 22423 Kitchen REGENCY CAKESTAND 3 TIER", firstRun + " 47566 Party null",
+        firstRun + " 71053 Lights WHITE METAL LANTERN", firstRun + " 85123A Lights WHITE HANGING HEART T-LIGHT HOLDER"),
+        stored);
+    assertEquals(4, count("SELECT (output_counts->>'product_catalog')::int FROM recommendation_job_log "
+        + "WHERE run_id = '" + firstRun + "'"));
+    assertTrue(count("SELECT count(*) FROM current_popular_products WHERE scope = 'category:Lights'") > 0);
+    try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
+      assertTrue(redis.exists(RedisKeys.withoutNamespace().payload(PayloadKind.POPULAR, firstRun,
+          RedisKeys.PopularScope.category("Lights"))),
+          "the Lights category's popular list is in Redis");
     }
   }
 

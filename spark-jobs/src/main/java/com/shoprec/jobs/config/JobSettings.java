@@ -40,8 +40,12 @@ public final class JobSettings implements Serializable {
       String timestampFormat, String timezone, Columns columns, List<String> excludedProducts,
       int rejectSamplePerReason, Jdbc jdbc) implements Serializable {}
 
-  /** The optional product catalog; {@code path} null when there is none. */
-  public record Catalog(String path, String productIdColumn, String categoryColumn) implements Serializable {}
+  /**
+   * The optional product catalog; {@code path} null when there is none. {@code nameColumn}: the column of
+   * product names (or descriptions), used when the file has it.
+   */
+  public record Catalog(String path, String productIdColumn, String categoryColumn, String nameColumn)
+      implements Serializable {}
 
   public record Segments(SegmentMode mode, int heavyMinOrders, int lightMaxOrders, double heavyQuantile,
       double lightQuantile, double autoMaxShare, int recentDays, double exploratoryMinNewShare,
@@ -81,6 +85,7 @@ public final class JobSettings implements Serializable {
   private final Optional<LocalDate> asOf;
   private final int activeDays;
   private final int listSize;
+  private final List<String> evaluationMethods;
   private final int limit;
   private final Segments segments;
   private final Repurchase repurchase;
@@ -127,10 +132,12 @@ public final class JobSettings implements Serializable {
     Config cat = job.getConfig("catalog");
     this.catalog = new Catalog(optString(cat, "path"),
         nonEmpty(cat, "columns.product-id", "shoprec.job.catalog.columns.product-id"),
-        nonEmpty(cat, "columns.category", "shoprec.job.catalog.columns.category"));
+        nonEmpty(cat, "columns.category", "shoprec.job.catalog.columns.category"),
+        nonEmpty(cat, "columns.name", "shoprec.job.catalog.columns.name"));
     this.asOf = Optional.ofNullable(optString(job, "as-of")).map(JobSettings::date);
     this.activeDays = atLeast(job.getInt("active-days"), 1, "shoprec.job.active-days");
     this.listSize = atLeast(job.getInt("list-size"), 1, "shoprec.job.list-size");
+    this.evaluationMethods = List.copyOf(job.getStringList("evaluation.methods"));
     this.limit = atLeast(job.getInt("limit"), 0, "shoprec.job.limit");
 
     Config seg = job.getConfig("segments");
@@ -286,6 +293,8 @@ public final class JobSettings implements Serializable {
   public Optional<LocalDate> asOf() { return asOf; }
   public int activeDays() { return activeDays; }
   public int listSize() { return listSize; }
+  /** The methods {@code --evaluate} measures; empty for all. */
+  public List<String> evaluationMethods() { return evaluationMethods; }
   public int limit() { return limit; }
   public Segments segments() { return segments; }
   public Repurchase repurchase() { return repurchase; }

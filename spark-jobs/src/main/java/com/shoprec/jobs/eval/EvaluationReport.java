@@ -35,15 +35,18 @@ public final class EvaluationReport {
       .add("protocol", DataTypes.StringType, false).add("method", DataTypes.StringType, false)
       .add("segment", DataTypes.StringType, false).add("items", DataTypes.StringType, false)
       .add("metric", DataTypes.StringType, false).add("k", DataTypes.IntegerType, false)
-      .add("value", DataTypes.DoubleType, false);
+      .add("value", DataTypes.DoubleType, false).add("customers", DataTypes.LongType, false);
 
   private EvaluationReport() {}
 
-  /** The results as rows of {@code evaluation_results}: protocol, method, segment, items, metric, k, value. */
+  /**
+   * The results as rows of {@code evaluation_results}: protocol, method, segment, items, metric, k, value,
+   * customers (how many customers the value is averaged over).
+   */
   public static Dataset<Row> toRows(SparkSession spark, String protocol, List<Metric> results) {
     List<Row> rows = new ArrayList<>(results.size());
     for (Metric m : results) {
-      rows.add(RowFactory.create(protocol, m.method(), m.segment(), m.items(), m.metric(), m.k(), m.value()));
+      rows.add(RowFactory.create(protocol, m.method(), m.segment(), m.items(), m.metric(), m.k(), m.value(), m.customers()));
     }
     return spark.createDataFrame(rows, ROW_SCHEMA);
   }

@@ -162,8 +162,10 @@ public final class OrdersReader {
   }
 
   /**
-   * The product catalog: product_id, category (trimmed; rows without either dropped, one category per
-   * product). A missing file or column stops here with a message naming it.
+   * The product catalog: product_id, category, name (trimmed; an empty value is null). {@code name} is null
+   * throughout when the file has no such column (names are optional; product id and category are not).
+   * Rows without a product id, or with neither a category nor a name, are dropped; one row per product.
+   * A missing file or a missing id or category column stops here with a message naming it.
    */
   public static Dataset<Row> readCatalog(SparkSession spark, JobSettings.Catalog catalog) {
     String path = catalog.path();
@@ -176,11 +178,18 @@ public final class OrdersReader {
             + path + "; its columns are " + columns);
       }
     }
-    return raw.select(org.apache.spark.sql.functions.trim(col(quote(catalog.productIdColumn()))).as(PRODUCT_ID),
-            org.apache.spark.sql.functions.trim(col(quote(catalog.categoryColumn()))).as("category"))
-        .where(col(PRODUCT_ID).isNotNull().and(col(PRODUCT_ID).notEqual(""))
-            .and(col("category").isNotNull()).and(col("category").notEqual("")))
+    Column name = columns.contains(catalog.nameColumn()) ? trimmed(catalog.nameColumn())
+        : lit(null).cast(DataTypes.StringType);
+    return raw.select(trimmed(catalog.productIdColumn()).as(PRODUCT_ID), trimmed(catalog.categoryColumn()).as("category"),
+            name.as("name"))
+        .where(col(PRODUCT_ID).isNotNull().and(col("category").isNotNull().or(col("name").isNotNull())))
         .dropDuplicates(PRODUCT_ID);
+  }
+
+  /** The column's value trimmed, null when empty. */
+  private static Column trimmed(String column) {
+    Column t = org.apache.spark.sql.functions.trim(col(quote(column)));
+    return org.apache.spark.sql.functions.when(t.notEqual(""), t);
   }
 
   /** Canonical field name to source column name, checking every configured column exists. */

@@ -32,7 +32,10 @@ public final class Popularity {
     return compute(orderLines, segments, null, halfLifeDays, windowDays, listSize);
   }
 
-  /** As above, plus a list per category of {@code catalog} (product_id, category), when not null. */
+  /**
+   * As above, plus a list per category of {@code catalog} (product_id, category; rows without a category
+   * ignored), when not null.
+   */
   public static Dataset<Row> compute(Dataset<Row> orderLines, Dataset<Row> segments, Dataset<Row> catalog,
       double halfLifeDays, int windowDays, int listSize) {
     Dataset<Row> recent = orderLines.where(col("age_days").lt(windowDays))
@@ -43,7 +46,8 @@ public final class Popularity {
         .drop("segment");
     Dataset<Row> scoped = all.unionByName(bySegment);
     if (catalog != null) {
-      scoped = scoped.unionByName(recent.join(catalog.select("product_id", "category"), "product_id")
+      scoped = scoped.unionByName(recent.join(catalog.select("product_id", "category")
+              .where(col("category").isNotNull()), "product_id")
           .withColumn("scope", concat(lit(RedisKeys.PopularScope.category("")), col("category")))
           .drop("category"));
     }

@@ -234,11 +234,13 @@ class EvaluatorIT extends SparkTestBase {
   void resultsAsEvaluationRows() {
     List<Metric> results = Evaluator.evaluate(split, "G-TopFreq", Baselines.gTopFreq(split, 3), null, new int[] {3});
     Dataset<Row> rows = EvaluationReport.toRows(spark, split.protocol(), results);
-    assertEquals(List.of("protocol", "method", "segment", "items", "metric", "k", "value"), List.of(rows.columns()));
+    assertEquals(List.of("protocol", "method", "segment", "items", "metric", "k", "value", "customers"),
+        List.of(rows.columns()));
     assertEquals(results.size(), rows.count());
     Row first = rows.first();
     assertEquals("last-basket", first.getString(0));
     assertEquals(results.get(0).value(), first.getDouble(6), 0.0);
+    assertEquals(results.get(0).customers(), first.getLong(7));
   }
 
   static Map<String, Double> byKey(List<Metric> results) {

@@ -94,17 +94,27 @@ class OrdersReaderIT extends SparkTestBase {
   }
 
   @Test
-  void theCatalogGivesOneCategoryPerProductAndNamesAMissingColumn() throws IOException {
+  void theCatalogGivesOneCategoryAndNamePerProductAndNamesAMissingColumn() throws IOException {
     Path file = dir.resolve("catalog.csv");
-    Files.writeString(file, "sku,name,group\n85123A,HEART HOLDER, Lights \n71053,LANTERN,Lights\n22633,,\n");
+    Files.writeString(file, "sku,title,group\n85123A,HEART HOLDER, Lights \n71053,LANTERN,Lights\n22633,,\n"
+        + "22752, SET 7 BABUSHKA ,\n84029E,,Warmers\n");
     JobSettings.Catalog catalog = JobSettings.of(Map.of("shoprec.job.input.path", "x", "shoprec.job.catalog.path",
         file.toString(), "shoprec.job.catalog.columns.product-id", "sku", "shoprec.job.catalog.columns.category",
-        "group")).catalog();
-    List<Row> rows = OrdersReader.readCatalog(spark, catalog).orderBy("product_id").collectAsList();
-    assertEquals(2, rows.size());
-    assertEquals("Lights", rows.get(1).getAs("category"));
+        "group", "shoprec.job.catalog.columns.name", "title")).catalog();
+    List<String> rows = OrdersReader.readCatalog(spark, catalog).orderBy("product_id").collectAsList().stream()
+        .map(r -> r.getAs("product_id") + "|" + r.getAs("category") + "|" + r.getAs("name")).toList();
+    // 22633 has neither category nor name: dropped; an empty value is null, values are trimmed
+    assertEquals(List.of("22752|null|SET 7 BABUSHKA", "71053|Lights|LANTERN", "84029E|Warmers|null",
+        "85123A|Lights|HEART HOLDER"), rows);
 
-    JobSettings.Catalog wrong = new JobSettings.Catalog(file.toString(), "sku", "category");
+    // no name column (the default "name" is absent): names are null, nothing fails, and 22752 (a name
+    // only) has nothing left
+    JobSettings.Catalog noNames = new JobSettings.Catalog(file.toString(), "sku", "group", "name");
+    assertEquals(List.of("71053|Lights|null", "84029E|Warmers|null", "85123A|Lights|null"),
+        OrdersReader.readCatalog(spark, noNames).orderBy("product_id").collectAsList().stream()
+            .map(r -> r.getAs("product_id") + "|" + r.getAs("category") + "|" + r.getAs("name")).toList());
+
+    JobSettings.Catalog wrong = new JobSettings.Catalog(file.toString(), "sku", "category", "title");
     InputException e = assertThrows(InputException.class, () -> OrdersReader.readCatalog(spark, wrong));
     assertTrue(e.getMessage().contains("shoprec.job.catalog.columns.category"), e.getMessage());
   }

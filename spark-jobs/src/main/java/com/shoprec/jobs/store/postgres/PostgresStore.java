@@ -69,14 +69,15 @@ public final class PostgresStore implements AutoCloseable {
   public static final List<String> OUTPUT_TABLES = List.of(
       "weekly_recommendations", "customer_segments", "popular_products", "similar_customers",
       "item_cooccurrence", "product_audience", "als_customer_factors", "als_product_factors",
-      "evaluation_results", "rejected_rows_sample");
+      "product_catalog", "evaluation_results", "rejected_rows_sample");
   static final String REJECTED_SAMPLE = "rejected_rows_sample";
   /** Every relation {@code sql/schema.sql} creates; {@link #ensureSchema} applies it when one is missing. */
   static final List<String> SCHEMA_RELATIONS;
 
   static {
     List<String> all = new ArrayList<>(List.of("recommendation_job_log", "recommendation_current_run",
-        "recommendation_run_history"));
+        "recommendation_run_history", "recommendation_stage_timings", "recommendation_reject_counts",
+        "evaluation_runs"));
     all.addAll(OUTPUT_TABLES);
     OUTPUT_TABLES.forEach(t -> all.add("current_" + t));
     SCHEMA_RELATIONS = List.copyOf(all);

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shoprec.jobs.SparkTestBase;
+import com.shoprec.jobs.eval.EvaluationReport;
+import com.shoprec.jobs.eval.Metric;
 import com.shoprec.testkit.EmbeddedStores;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -413,6 +415,73 @@ class PostgresStoreIT extends SparkTestBase {
         () -> query("INSERT INTO recommendation_current_run VALUES ('" + run + "', now())"));
     assertEquals("23505", ((SQLException) e.getCause()).getSQLState());
     assertNull(store.recentRuns(1).get(0).get("error"));
+  }
+
+  @Test
+  void theCurrentEvaluationOfAProtocolIsItsNewest() {
+    // Evaluations are not weekly runs: their ids are their own, and the newest of each protocol is current.
+    store.copy(EvaluationReport.toRows(spark, "last-basket", List.of(
+        new Metric("weekly", "ALL", "all", "recall", 25, 0.1, 100))), "evaluation_results", "eval_last_basket_1");
+    store.copy(EvaluationReport.toRows(spark, "time-split", List.of(
+        new Metric("weekly", "ALL", "all", "recall", 25, 0.4, 80))), "evaluation_results", "eval_time_split_1");
+    store.copy(EvaluationReport.toRows(spark, "last-basket", List.of(
+        new Metric("weekly", "ALL", "all", "recall", 25, 0.2, 120),
+        new Metric("weekly", "LIGHT", "all", "recall", 25, 0.3, 50),
+        new Metric("als", "ALL", "all", "recall", 25, 0.05, 120))), "evaluation_results", "eval_last_basket_2");
+
+    assertEquals(List.of(List.of("eval_last_basket_2", "als", "ALL", 0.05, 120L),
+            List.of("eval_last_basket_2", "weekly", "ALL", 0.2, 120L),
+            List.of("eval_last_basket_2", "weekly", "LIGHT", 0.3, 50L),
+            List.of("eval_time_split_1", "weekly", "ALL", 0.4, 80L)),
+        query("SELECT run_id, method, segment, value, customers FROM current_evaluation_results "
+            + "ORDER BY run_id, method, segment"));
+    // one row per evaluation, newest first: customers of segment ALL, methods, rows
+    assertEquals(List.of(List.of("eval_last_basket_2", "last-basket", 120L, 2L, 3L),
+            List.of("eval_time_split_1", "time-split", 80L, 1L, 1L),
+            List.of("eval_last_basket_1", "last-basket", 100L, 1L, 1L)),
+        query("SELECT run_id, protocol, customers, methods, result_rows FROM evaluation_runs"));
+    // a weekly run becoming current changes nothing here
+    String run = store.beginRun("2011_W49", null, null);
+    store.publish(run, () -> { });
+    assertEquals(4L, count("SELECT count(*) FROM current_evaluation_results"));
+  }
+
+  @Test
+  void stageTimingsAndRejectCountsHaveARowEach() {
+    String first = store.beginRun("2011_W49", null, null);
+    store.recordStage(first, "read", 1500);
+    store.recordStage(first, "als", 12_250);
+    store.recordInput(first, 10, 7, 3, Map.of("missing_customer_id", 2L, "after_as_of", 1L));
+    store.publish(first, () -> { });
+    String second = store.beginRun("2011_W50", null, null);
+    store.recordStage(second, "read", 900);
+
+    // newest run first, then its slowest stage / most frequent reason first
+    assertEquals(List.of(List.of(second, "read", 0.9), List.of(first, "als", 12.25), List.of(first, "read", 1.5)),
+        query("SELECT run_id, stage, seconds FROM recommendation_stage_timings"));
+    assertEquals(List.of(List.of(first, "missing_customer_id", 2L), List.of(first, "after_as_of", 1L)),
+        query("SELECT run_id, reason, rows FROM recommendation_reject_counts"));
+  }
+
+  @Test
+  void aSchemaOfTheFirstReleaseIsUpgraded() {
+    // The first release had no product_catalog, no customers column in evaluation_results, and a
+    // current_evaluation_results view over the current weekly run.
+    query("DROP VIEW current_product_catalog, current_evaluation_results, evaluation_runs, "
+        + "recommendation_stage_timings, recommendation_reject_counts");
+    query("DROP TABLE product_catalog");
+    query("ALTER TABLE evaluation_results DROP COLUMN customers");
+    query("CREATE VIEW current_evaluation_results AS SELECT t.* FROM evaluation_results t "
+        + "JOIN recommendation_current_run c USING (run_id)");
+    query("INSERT INTO evaluation_results (run_id, protocol, method, segment, items, metric, k, value) "
+        + "VALUES ('eval_last_basket_1', 'last-basket', 'weekly', 'ALL', 'all', 'recall', 25, 0.1)");
+
+    store.ensureSchema();
+    for (String relation : PostgresStore.SCHEMA_RELATIONS) {
+      assertEquals(relation, query("SELECT to_regclass('" + relation + "')::text").get(0).get(0));
+    }
+    assertEquals(Arrays.asList("eval_last_basket_1", null),
+        query("SELECT run_id, customers FROM current_evaluation_results").get(0));
   }
 
   // ---- fixtures and helpers ----------------------------------------------------------------------
