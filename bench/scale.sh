@@ -178,12 +178,13 @@ for s in sizes:
     rss = re.search(r"^process: peak RSS (\d+) MiB", log, re.M).group(1)
     used = int(re.search(r"input rows, (\d+) used", log).group(1))
     psql_rows, psql_s = read(s, "psql").split()
-    res[s] = dict(stages=m, wall=float(read(s, "wall")), rss=int(rss), used=used,
+    res[s] = dict(log=log, stages=m, wall=float(read(s, "wall")), rss=int(rss), used=used,
                   load=(read(s, "load-start"), read(s, "load-end")),
                   bench=float(read(s, "redis-benchmark") or 0), value=int(read(s, "value-bytes")),
                   psql=int(psql_rows) / float(psql_s), psql_rows=int(psql_rows))
 for s in sizes:
     r = res[s]
+    log = r["log"]
     print(f"\n### {s}: {r['used']:,} order lines used; wall {r['wall']:.1f} s (JVM start to exit); "
           f"peak RSS {r['rss']:,} MiB; load {r['load'][0]} at start, {r['load'][1]} at end")
     print(f"{'stage':<14}{'s':>9}{'rows':>13}{'rows/s':>12}{'lines/s':>11}{'peak heap MiB':>15}{'live heap MiB':>15}")
