@@ -141,6 +141,10 @@ public final class RecommendationJob implements Callable<Integer> {
     System.out.printf("%s: week %s, as of %s, %d input rows, %d used, rejected %s, outputs %s%n", what,
         outcome.week(), outcome.asOf(), outcome.inputRows(), outcome.usedRows(), outcome.rejects(), outcome.outputs());
     System.out.printf("stage timings (ms): %s%n", outcome.stageMillis());
+    // Models run at the same time: their stages overlap, and each one's heap figures include the others'.
+    System.out.printf("stage metrics: %s%n", outcome.stageMetricsJson());
+    System.out.printf("process: peak RSS %d MiB (VmHWM), max heap %d MiB%n", Stages.peakRssMiB(),
+        Runtime.getRuntime().maxMemory() >> 20);
     return EXIT_OK;
   }
 

@@ -66,7 +66,8 @@ public final class WeeklyRun {
 
   /** What a run did. {@code runId} is null for a dry run. */
   public record Outcome(String runId, String week, LocalDate asOf, long inputRows, long usedRows,
-      Map<String, Long> rejects, Map<String, Long> outputs, boolean published, Map<String, Long> stageMillis) {}
+      Map<String, Long> rejects, Map<String, Long> outputs, boolean published, Map<String, Long> stageMillis,
+      String stageMetricsJson) {}
 
   private final SparkSession spark;
   private final JobSettings settings;
@@ -85,15 +86,19 @@ public final class WeeklyRun {
   }
 
   public Outcome execute() {
-    Dataset<Row> raw = stages.run("read", () -> OrdersReader.read(spark, settings.input()));
-    if (dryRun) {
-      return compute(raw, null, null);
-    }
-    try (PostgresStore pg = PostgresStore.connect(Operations.postgres(settings))) {
-      pg.ensureSchema();
-      RedisPublisher redis = Operations.redis(settings);
-      redis.checkReachable();
-      return compute(raw, pg, redis);
+    try {
+      Dataset<Row> raw = stages.run("read", () -> OrdersReader.read(spark, settings.input()));
+      if (dryRun) {
+        return compute(raw, null, null);
+      }
+      try (PostgresStore pg = PostgresStore.connect(Operations.postgres(settings))) {
+        pg.ensureSchema();
+        RedisPublisher redis = Operations.redis(settings);
+        redis.checkReachable();
+        return compute(raw, pg, redis);
+      }
+    } finally {
+      stages.close();
     }
   }
 
@@ -107,6 +112,8 @@ public final class WeeklyRun {
         throw OrdersReader.readFailure(settings.input(), e);
       }
     });
+    stages.rows("read", input.inputRows());
+    stages.rows("validate", input.inputRows());
     RunWindow window = new RunWindow(input.asOf(), ZoneId.of(settings.input().timezone()), settings.activeDays());
     String runId = pg == null ? null : pg.beginRun(window.week(), window.asOf(), settings.describe());
     if (pg != null) {
@@ -138,6 +145,7 @@ public final class WeeklyRun {
       LOG.info("base tables: {} customer-product pairs, {} customers", b.customerProducts().count(), b.customers().count());
       return b;
     });
+    stages.rows("base_tables", input.usedRows());
     Dataset<Row> repurchase = RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache();
     ensureCheckpointDir();
 
@@ -208,6 +216,14 @@ public final class WeeklyRun {
     tables.forEach((table, rows) -> outputs.put(table, rows.count()));
     outputs.put("customer_lists", lists.count());
     outputs.put("discovery_items", weeklyRows.where(col("source").equalTo(PayloadWriter.SOURCE_DISCOVERY)).count());
+    stages.rows("segments", outputs.get("customer_segments"));
+    stages.rows("popularity", outputs.get("popular_products"));
+    stages.rows("neighbours", outputs.get("similar_customers"));
+    stages.rows("als", outputs.get("als_customer_factors") + outputs.get("als_product_factors"));
+    stages.rows("cooccurrence", outputs.get("item_cooccurrence"));
+    stages.rows("audience", outputs.get("product_audience"));
+    stages.rows("lists", outputs.get("customer_lists"));
+    stages.rows("gates", outputs.get("weekly_recommendations"));
 
     List<QualityGates.Check> gates = stages.run("gates", () -> checkGates(input, base, lists, weeklyRows, pg));
     LOG.info("quality gates: {}", gates);
@@ -228,6 +244,7 @@ public final class WeeklyRun {
       stages.run("postgres", () -> {
         tables.forEach((table, rows) -> outputs.put(table, pg.copy(rows, table, runId)));
         pg.copyRejectSample(runId, input.rejectSample());
+        stages.rows("postgres", tables.keySet().stream().mapToLong(outputs::get).sum());
       });
       Map<String, Long> keyCounts = new LinkedHashMap<>();
       stages.run("redis", () -> {
@@ -248,6 +265,7 @@ public final class WeeklyRun {
             to_json(struct(col("common_products"))).as("reason"));
         writeList(redis, keyCounts, PayloadKind.SIMILAR_CUSTOMERS, neighbours, stamp);
         outputs.put("redis_keys", keyCounts.values().stream().mapToLong(Long::longValue).sum());
+        stages.rows("redis", outputs.get("redis_keys"));
       });
       pg.recordOutputs(runId, outputs);
       stages.run("switch", () -> pg.publish(runId,
@@ -257,7 +275,7 @@ public final class WeeklyRun {
       retain(pg, redis);
     }
     return new Outcome(runId, window.week(), window.asOf(), input.inputRows(), input.usedRows(), input.rejects(),
-        outputs, published, stages.timings());
+        outputs, published, stages.timings(), stages.metricsJson());
   }
 
   private List<QualityGates.Check> checkGates(Validated input, BaseTables base, Dataset<Row> lists,

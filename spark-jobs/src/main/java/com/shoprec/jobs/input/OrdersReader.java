@@ -117,7 +117,25 @@ public final class OrdersReader {
 
     Column[] all = fileColumns.stream().map(c -> col(quote(c))).toArray(Column[]::new);
     Column sourceRow = org.apache.spark.sql.functions.coalesce(col(CORRUPT), concat_ws(input.delimiter(), all));
-    return canonical(raw, mapped, sourceRow, col(CORRUPT).isNotNull());
+    return spread(spark, canonical(raw, mapped, sourceRow, col(CORRUPT).isNotNull()), raw);
+  }
+
+  /** Inputs of at least this many bytes (on disk) read into fewer partitions than cores are spread over them. */
+  static final long SPREAD_MIN_BYTES = 4L << 20;
+
+  /**
+   * A gzip file cannot be split: Spark reads it as one partition, and validation and everything cached from the
+   * validated rows would then run on one core. Such an input (of at least {@link #SPREAD_MIN_BYTES}) is
+   * redistributed over {@code spark.sql.shuffle.partitions} partitions right after parsing; decompressing and
+   * parsing stay on one core. Smaller inputs are left as they are (not worth a shuffle).
+   */
+  static Dataset<Row> spread(SparkSession spark, Dataset<Row> rows, Dataset<Row> raw) {
+    int cores = spark.sparkContext().defaultParallelism();
+    if (raw.rdd().getNumPartitions() >= cores
+        || raw.queryExecution().optimizedPlan().stats().sizeInBytes().longValue() < SPREAD_MIN_BYTES) {
+      return rows;
+    }
+    return rows.repartition(Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions")));
   }
 
   static Dataset<Row> readJdbc(SparkSession spark, JobSettings.Input input) {
