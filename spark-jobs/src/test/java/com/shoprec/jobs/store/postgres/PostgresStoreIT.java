@@ -137,7 +137,7 @@ class PostgresStoreIT extends SparkTestBase {
     store.close(); // as if the job died: the lock ends with its connection
     store = other();
     assertEquals("2011_W49_2", store.beginRun("2011_W49", null, null));
-    assertEquals(List.of("failed", "abandoned: the process running it ended without finishing (found by the next run)"),
+    assertEquals(List.of("failed", PostgresStore.ABANDONED),
         query("SELECT status, error FROM recommendation_job_log WHERE run_id = '2011_W49_1'").get(0));
     assertEquals(0L, count("SELECT count(*) FROM weekly_recommendations"));
   }

@@ -299,7 +299,8 @@ class RedisPublisherIT extends SparkTestBase {
 
       RedisPublisher wrong = new RedisPublisher(
           RedisTarget.parse(base.replace("Hunter2Secret", "Hunter3Wrong"), null, 2000), KEYS, TTL, 2);
-      RedisWriteException e = assertThrows(RedisWriteException.class, wrong::checkReachable);
+      // a refused login is a store that cannot be used (exit 4), not a failed write
+      RedisUnavailableException e = assertThrows(RedisUnavailableException.class, wrong::checkReachable);
       assertTrue(e.getMessage().contains("127.0.0.1:" + stores.redisPort()), e.getMessage());
       assertTrue(!e.getMessage().contains("Hunter"), e.getMessage());
     } finally {
