@@ -56,8 +56,18 @@ public final class JobSettings implements Serializable {
 
   public record Popularity(double halfLifeDays, int windowDays, int listSize) implements Serializable {}
 
+  /**
+   * maxPairsPerCustomer: budget of candidate pairs the capped index may emit, per customer (0: no budget, the
+   * buyer cap alone bounds them); when the cap would emit more, the job lowers its buyer cap until it fits.
+   */
   public record Neighbours(int topK, double minSimilarity, int maxBuyersPerProduct, int maxProductsPerCustomer,
-      long seed) implements Serializable {}
+      long seed, long maxPairsPerCustomer) implements Serializable {
+
+    /** The same settings with another buyer cap and pair budget. */
+    public Neighbours withCaps(int maxBuyers, int maxProducts, long maxPairs) {
+      return new Neighbours(topK, minSimilarity, maxBuyers, maxProducts, seed, maxPairs);
+    }
+  }
 
   public record Als(int rank, double regParam, double alpha, int maxIter, long seed, int checkpointInterval,
       int blockSize, int candidatesPerCustomer, String checkpointDir) implements Serializable {}
@@ -186,7 +196,8 @@ public final class JobSettings implements Serializable {
         fraction(nb.getDouble("min-similarity"), "shoprec.job.neighbours.min-similarity"),
         atLeast(nb.getInt("max-buyers-per-product"), 2, "shoprec.job.neighbours.max-buyers-per-product"),
         atLeast(nb.getInt("max-products-per-customer"), 1, "shoprec.job.neighbours.max-products-per-customer"),
-        nb.getLong("seed"));
+        nb.getLong("seed"),
+        nonNegative(nb.getLong("max-pairs-per-customer"), "shoprec.job.neighbours.max-pairs-per-customer"));
     Config a = job.getConfig("als");
     this.als = new Als(
         atLeast(a.getInt("rank"), 1, "shoprec.job.als.rank"),
@@ -409,6 +420,13 @@ public final class JobSettings implements Serializable {
   private static double fraction(double value, String name) {
     if (!(value >= 0 && value <= 1)) {
       throw new SettingsException(name + " must be between 0 and 1, got " + value);
+    }
+    return value;
+  }
+
+  private static long nonNegative(long value, String name) {
+    if (value < 0) {
+      throw new SettingsException(name + " must not be negative, got " + value);
     }
     return value;
   }

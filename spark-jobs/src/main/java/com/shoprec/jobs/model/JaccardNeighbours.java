@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
@@ -46,8 +47,12 @@ import scala.collection.Seq;
  *   <li>a customer with more than {@code maxProductsPerCustomer} products enters the index with only that
  *       many of them: its rarest ones (fewest buyers; products bought by one customer alone, which make no
  *       pair, are dropped first), ties broken by a seeded hash;
- *   <li>a product with more than {@code maxBuyersPerProduct} buyers keeps only that many in the index:
- *       those with the fewest products, ties broken by a seeded hash of (customer, product, seed).
+ *   <li>a product with more than the buyer cap keeps only that many buyers in the index: those with the
+ *       fewest products, ties broken by a seeded hash of (customer, product, seed). The buyer cap is
+ *       {@code maxBuyersPerProduct}, lowered when needed so that the index emits at most {@code
+ *       maxPairsPerCustomer} pairs per customer ({@link #buyerCap}). A fixed cap c bounds the cost per product
+ *       (c²/2 pairs), but the number of products at the cap grows with the catalogue, so on a larger shop the
+ *       pairs grow faster than the customers; the budget keeps them linear in the customers.
  * </ul>
  * Why the smallest buyers and not a uniform sample: a customer with few products has few ways into the index,
  * and a popular product is often its only one; a customer with many products meets its neighbours through
@@ -63,30 +68,37 @@ import scala.collection.Seq;
  * ({@link #intersectionSize}). So every similarity kept is exact (barring two different product ids with the
  * same 64-bit hash, odds about n²/2⁶⁵ for n products); the caps only decide which pairs are looked at.
  *
- * <p>Inside the job customers are numbered ({@code monotonically_increasing_id} on a locally checkpointed
- * table, so the numbers cannot change on recomputation) and products keyed by their 64-bit hash: the
- * self-join and the de-duplication of pairs then shuffle and sort longs, not strings (about three times faster on
- * the whole file than string keys in one run: 64 s → 20 s with the default caps, on a shared machine).
+ * <p>Inside the job customers are numbered in the order of their ids ({@code monotonically_increasing_id}
+ * on a sorted, locally checkpointed table, so the numbers cannot change on recomputation) and products keyed
+ * by their 64-bit hash: the self-join, the de-duplication of pairs and the ranking then shuffle and sort longs,
+ * not strings (about three times faster on the whole file than string keys in one run: 64 s → 20 s with the
+ * default caps, on a shared machine); the ids are joined back to the top-K rows only.
  *
- * <p>Both directions are emitted and ranked per customer by similarity, then similar_customer_id. Nothing
- * that grows with the data is collected to the driver; the per-customer arrays join the candidate pairs by
- * whatever join Spark picks (a broadcast while they are small).
+ * <p>Both directions are emitted and ranked per customer by similarity, then similar_customer_id. What goes to
+ * the driver is bounded by the catalogue, not the orders (the histogram of buyers per product); the product
+ * sets are broadcast to the scoring tasks up to {@link #MAX_BROADCAST_BYTES} (or an eighth of the driver's
+ * heap), beyond that Spark joins them to the pairs by sorting.
  */
 public final class JaccardNeighbours {
 
   private static final Logger LOG = LoggerFactory.getLogger(JaccardNeighbours.class);
+
+  /** Largest product sets the job broadcasts (also at most an eighth of the driver's heap). */
+  static final long MAX_BROADCAST_BYTES = 512L << 20;
 
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   /**
    * What one run did. customers: distinct customers in the input; candidatePairs: distinct unordered pairs
    * that meet in the capped index and pass the size bound, i.e. whose exact similarity was computed;
-   * keptPairs: neighbour rows output (each direction counts); buyerCap: maxBuyersPerProduct; largestDegree:
+   * keptPairs: neighbour rows output (each direction counts); buyerCap: the buyer cap used (maxBuyersPerProduct or
+   * lower, to meet the pair budget); largestDegree:
    * most distinct buyers of one product, before the cap; cappedProducts: products over the buyer cap;
-   * cappedCustomers: customers over the product cap.
+   * cappedCustomers: customers over the product cap; joinedPairs: pairs the capped index emits before the size
+   * bound and de-duplication (Σ C(buyers in the index, 2), what the pair budget bounds).
    */
   public record Stats(long customers, long candidatePairs, long keptPairs, int buyerCap, long largestDegree,
-                      long cappedProducts, long cappedCustomers) implements Serializable {}
+                      long cappedProducts, long cappedCustomers, long joinedPairs) implements Serializable {}
 
   public record Result(Dataset<Row> neighbours, Stats stats) {}
 
@@ -111,33 +123,50 @@ public final class JaccardNeighbours {
         .cache();
 
     // Full product sets, for the exact intersections, and a numeric id per customer (cheaper to join and
-    // sort than the string id). monotonically_increasing_id is not stable across recomputation, so the
-    // table is checkpointed before the id is used anywhere.
+    // sort than the string id), increasing in the order of the customer ids, so that ranking by the number
+    // ranks by the id. monotonically_increasing_id is not stable across recomputation, so the table is
+    // checkpointed before the id is used anywhere.
     Dataset<Row> sets = base.groupBy("customer_id")
         .agg(count(lit(1)).cast("int").as("size"), packUdf().apply(collect_list(xxhash64(col("product_id")))).as("hashes"))
+        .orderBy("customer_id")
         .withColumn("cid", monotonically_increasing_id())
         .localCheckpoint(true);
     long customers = sets.count();
+    // The sets go to every task that scores pairs when they are small enough to broadcast: then the candidate
+    // pairs are scored where they are, instead of being sorted twice along with the sets they join.
+    long setBytes = base.count() * Long.BYTES + customers * 64;
+    boolean broadcastSets = setBytes <= Math.min(MAX_BROADCAST_BYTES, Runtime.getRuntime().maxMemory() / 8);
 
-    Row shape = base.agg(
-        max("degree"),
-        count_distinct(when(col("degree").gt(s.maxBuyersPerProduct()), col("product_id"))),
-        count_distinct(when(col("size").gt(s.maxProductsPerCustomer()), col("customer_id")))).first();
-    long largestDegree = shape.isNullAt(0) ? 0L : shape.getLong(0);
-    long cappedProducts = shape.getLong(1);
-    long cappedCustomers = shape.getLong(2);
-
-    // The capped inverted index: product → at most maxBuyersPerProduct buyers. Products are keyed by their
-    // 64-bit hash here: a collision could only add candidate pairs, never change a similarity.
+    // The customer side of the index first: each customer's rarest products, at most maxProductsPerCustomer.
     Dataset<Row> ids = sets.select(col("customer_id").as("customer_key"), col("cid"));
-    Dataset<Row> index = base
+    Dataset<Row> byCustomer = base
         .where(col("degree").geq(2))
         .withColumn("pick", row_number().over(Window.partitionBy("customer_id")
             .orderBy(col("degree"), xxhash64(col("product_id"), col("customer_id"), lit(s.seed())), col("product_id"))))
         .where(col("pick").leq(s.maxProductsPerCustomer()))
+        .cache();
+
+    // The buyer cap: the configured one, lowered until the index emits at most customers × maxPairsPerCustomer
+    // pairs. What a cap c emits is Σ over products of C(min(entries, c), 2), known from the histogram of
+    // entries per product (a few thousand distinct values at most), so the cap is chosen on the driver.
+    long[][] histogram = entriesHistogram(byCustomer);
+    long budget = s.maxPairsPerCustomer() == 0 ? Long.MAX_VALUE : Math.multiplyExact(customers, s.maxPairsPerCustomer());
+    int buyerCap = buyerCap(histogram, s.maxBuyersPerProduct(), budget);
+    long cappedProducts = 0;
+    for (long[] h : histogram) {
+      cappedProducts += h[0] > buyerCap ? h[1] : 0;
+    }
+    Row shape = base.agg(max("degree"),
+        count_distinct(when(col("size").gt(s.maxProductsPerCustomer()), col("customer_id")))).first();
+    long largestDegree = shape.isNullAt(0) ? 0L : shape.getLong(0);
+    long cappedCustomers = shape.getLong(1);
+
+    // The capped inverted index: product → at most buyerCap buyers. Products are keyed by their 64-bit hash
+    // here: a collision could only add candidate pairs, never change a similarity.
+    Dataset<Row> index = byCustomer
         .withColumn("pick", row_number().over(Window.partitionBy("product_id")
             .orderBy(col("size"), xxhash64(col("customer_id"), col("product_id"), lit(s.seed())), col("customer_id"))))
-        .where(col("pick").leq(s.maxBuyersPerProduct()))
+        .where(col("pick").leq(buyerCap))
         .join(ids, col("customer_id").equalTo(col("customer_key")))
         .select(xxhash64(col("product_id")).as("product"), col("cid"), col("size").cast("int").as("size"))
         .cache();
@@ -145,6 +174,7 @@ public final class JaccardNeighbours {
         .agg(sum(col("n")), sum(col("n").multiply(col("n").minus(1)).divide(2))).first();
     long indexRows = indexShape.isNullAt(0) ? 0L : indexShape.getLong(0);
     long joinRows = indexShape.isNullAt(1) ? 0L : (long) indexShape.getDouble(1);
+    byCustomer.unpersist();
 
     Dataset<Row> ia = index.select(col("product"), col("cid").as("a"), col("size").as("size_a"));
     Dataset<Row> ib = index.select(col("product").as("product_b"), col("cid").as("b"), col("size").as("size_b"));
@@ -157,38 +187,96 @@ public final class JaccardNeighbours {
     long candidatePairs = candidates.count();
     index.unpersist();
 
-    Dataset<Row> setsA = sets.select(col("cid").as("a"), col("customer_id").as("customer_a"), col("size").as("size_a"),
-        col("hashes").as("hashes_a"));
-    Dataset<Row> setsB = sets.select(col("cid").as("b"), col("customer_id").as("customer_b"), col("size").as("size_b"),
-        col("hashes").as("hashes_b"));
+    Dataset<Row> setsA = small(sets.select(col("cid").as("a"), col("size").as("size_a"), col("hashes").as("hashes_a")),
+        broadcastSets);
+    Dataset<Row> setsB = small(sets.select(col("cid").as("b"), col("size").as("size_b"), col("hashes").as("hashes_b")),
+        broadcastSets);
     Dataset<Row> similar = candidates.join(setsA, "a").join(setsB, "b")
         .withColumn("common", intersectUdf().apply(col("hashes_a"), col("hashes_b")))
         .withColumn("similarity", similarity(col("common"), col("size_a"), col("size_b")))
         .where(col("similarity").geq(t))
-        .select(col("customer_a").as("a"), col("customer_b").as("b"), col("similarity"), col("common"));
-    Dataset<Row> both = similar.select(col("a").as("customer_id"), col("b").as("similar_customer_id"),
-            col("similarity"), col("common"))
-        .unionByName(similar.select(col("b").as("customer_id"), col("a").as("similar_customer_id"),
-            col("similarity"), col("common")));
-    Dataset<Row> neighbours = both
-        .withColumn("rank", row_number().over(Window.partitionBy("customer_id")
-            .orderBy(col("similarity").desc(), col("similar_customer_id"))))
-        .where(col("rank").leq(s.topK()))
-        .select(col("customer_id"), col("similar_customer_id"), col("similarity"), col("rank").cast("int"),
-            col("common").cast("int").as("common_products"))
+        .select(col("a"), col("b"), col("similarity"), col("common"));
+    // Ranked on the numbers (rows of four numbers sort much faster than rows with two strings): the number
+    // order is the id order, so the ties still go to the smaller similar_customer_id.
+    Dataset<Row> both = similar.select(col("a").as("cid"), col("b").as("other"), col("similarity"), col("common"))
+        .unionByName(similar.select(col("b").as("cid"), col("a").as("other"), col("similarity"), col("common")));
+    Dataset<Row> ranked = both
+        .withColumn("rank", row_number().over(Window.partitionBy("cid")
+            .orderBy(col("similarity").desc(), col("other"))))
+        .where(col("rank").leq(s.topK()));
+    Dataset<Row> names = small(sets.select(col("cid").as("id_cid"), col("customer_id").as("id_name")), broadcastSets);
+    Dataset<Row> otherNames = names.select(col("id_cid").as("other_cid"), col("id_name").as("other_name"));
+    Dataset<Row> neighbours = ranked
+        .join(names, col("cid").equalTo(col("id_cid")))
+        .join(otherNames, col("other").equalTo(col("other_cid")))
+        .select(col("id_name").as("customer_id"), col("other_name").as("similar_customer_id"), col("similarity"),
+            col("rank").cast("int"), col("common").cast("int").as("common_products"))
         .cache();
     long kept = neighbours.count();
     candidates.unpersist();
     base.unpersist();
 
-    Stats stats = new Stats(customers, candidatePairs, kept, s.maxBuyersPerProduct(), largestDegree, cappedProducts,
-        cappedCustomers);
-    LOG.info("neighbours: {} customers; index {} rows, buyer cap {} (largest degree {}, {} products capped), "
-            + "product cap {} ({} customers capped); {} pairs joined, {} candidate pairs scored exactly, "
-            + "{} neighbour rows kept (J >= {}, top {}) in {} ms",
-        customers, indexRows, s.maxBuyersPerProduct(), largestDegree, cappedProducts, s.maxProductsPerCustomer(),
-        cappedCustomers, joinRows, candidatePairs, kept, t, s.topK(), (System.nanoTime() - started) / 1_000_000);
+    Stats stats = new Stats(customers, candidatePairs, kept, buyerCap, largestDegree, cappedProducts,
+        cappedCustomers, joinRows);
+    LOG.info("neighbours: {} customers; index {} rows, buyer cap {} (configured {}, pair budget {}; largest degree {}, "
+            + "{} products capped), product cap {} ({} customers capped); {} pairs joined, {} candidate pairs scored "
+            + "exactly, {} neighbour rows kept (J >= {}, top {}) in {} ms",
+        customers, indexRows, buyerCap, s.maxBuyersPerProduct(), budget == Long.MAX_VALUE ? "none" : budget,
+        largestDegree, cappedProducts, s.maxProductsPerCustomer(), cappedCustomers, joinRows, candidatePairs, kept, t,
+        s.topK(), (System.nanoTime() - started) / 1_000_000);
+    if (!broadcastSets) {
+      LOG.info("neighbours: product sets of about {} MiB not broadcast (sort-merge joins)", setBytes >> 20);
+    }
     return new Result(neighbours, stats);
+  }
+
+  /** {@code table} marked for broadcast when {@code broadcastable}, else as it is (Spark decides). */
+  private static Dataset<Row> small(Dataset<Row> table, boolean broadcastable) {
+    return broadcastable ? broadcast(table) : table;
+  }
+
+  /**
+   * Products by their number of index entries (buyers left after the per-customer cap): rows of {entries,
+   * products with that many}, ascending by entries.
+   */
+  static long[][] entriesHistogram(Dataset<Row> byCustomer) {
+    return byCustomer.groupBy("product_id").agg(count(lit(1)).as("entries"))
+        .groupBy("entries").agg(count(lit(1)).as("products"))
+        .orderBy("entries")
+        .collectAsList().stream()
+        .map(r -> new long[] {r.getLong(0), r.getLong(1)})
+        .toArray(long[][]::new);
+  }
+
+  /** The pairs an index capped at {@code cap} buyers per product emits: Σ C(min(entries, cap), 2). */
+  static long pairsAt(long[][] histogram, long cap) {
+    long pairs = 0;
+    for (long[] h : histogram) {
+      long n = Math.min(h[0], cap);
+      pairs += h[1] * (n * (n - 1) / 2);
+    }
+    return pairs;
+  }
+
+  /**
+   * The largest buyer cap from 2 to {@code maxCap} whose index emits at most {@code budget} pairs ({@link
+   * #pairsAt}); {@code maxCap} when it fits, 2 when nothing larger does (one pair per product).
+   */
+  static int buyerCap(long[][] histogram, int maxCap, long budget) {
+    if (pairsAt(histogram, maxCap) <= budget) {
+      return maxCap;
+    }
+    int lo = 2;
+    int hi = maxCap;
+    while (lo < hi) {
+      int mid = lo + (hi - lo + 1) / 2;
+      if (pairsAt(histogram, mid) <= budget) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
   }
 
   /** min/max of two set sizes as a double: the largest Jaccard similarity two sets of these sizes can have. */

@@ -67,11 +67,17 @@ public final class JaccardNeighboursBench {
         defaults.minSimilarity(), truthCount, defaults.topK(), bruteSeconds);
 
     List<Run> runs = new ArrayList<>();
-    runs.add(run(spark, orders, all, truth, "default caps", defaults));
-    runs.add(run(spark, orders, all, truth, "buyer cap 100", new JobSettings.Neighbours(defaults.topK(),
-        defaults.minSimilarity(), 100, defaults.maxProductsPerCustomer(), defaults.seed())));
-    runs.add(run(spark, orders, all, truth, "uncapped (baseline)", new JobSettings.Neighbours(defaults.topK(),
-        defaults.minSimilarity(), Integer.MAX_VALUE, Integer.MAX_VALUE, defaults.seed())));
+    runs.add(run(spark, orders, all, truth, "defaults", defaults));
+    runs.add(run(spark, orders, all, truth, "cap 300, no budget", defaults.withCaps(300,
+        defaults.maxProductsPerCustomer(), 0)));
+    for (long budget : new long[] {1000, 500, 250}) {
+      runs.add(run(spark, orders, all, truth, "budget " + budget + "/cust", defaults.withCaps(
+          defaults.maxBuyersPerProduct(), defaults.maxProductsPerCustomer(), budget)));
+    }
+    runs.add(run(spark, orders, all, truth, "cap 100, no budget", defaults.withCaps(100,
+        defaults.maxProductsPerCustomer(), 0)));
+    runs.add(run(spark, orders, all, truth, "uncapped (baseline)", defaults.withCaps(Integer.MAX_VALUE,
+        Integer.MAX_VALUE, 0)));
 
     Run base = runs.get(runs.size() - 1);
     long customers = base.stats().customers();
@@ -79,13 +85,14 @@ public final class JaccardNeighboursBench {
             + "%d shuffle partitions%n", customers, orders.count(), customers * (customers - 1) / 2, defaults.topK(),
         defaults.minSimilarity(), partitions);
     System.out.printf("brute force (uncapped join-count over all pairs + top-K): %.1f s%n%n", bruteSeconds);
-    System.out.printf("%-20s %8s %8s %8s %9s %11s %9s %7s %8s %9s %8s %7s %7s%n", "run", "cap", "largest",
-        "capped", "cust>cap", "candidates", "kept", "wall s", "cust/s", "recall", "inexact", "cand/x", "time/x");
+    System.out.printf("%-20s %8s %8s %8s %9s %11s %11s %9s %7s %8s %9s %8s %7s %7s%n", "run", "cap", "largest",
+        "capped", "cust>cap", "joined", "candidates", "kept", "wall s", "cust/s", "recall", "inexact", "cand/x",
+        "time/x");
     for (Run r : runs) {
       JaccardNeighbours.Stats s = r.stats();
-      System.out.printf("%-20s %8s %8d %8d %9d %11d %9d %7.1f %8.0f %9.4f %8d %7.3f %7.3f%n", r.name(),
+      System.out.printf("%-20s %8s %8d %8d %9d %11d %11d %9d %7.1f %8.0f %9.4f %8d %7.3f %7.3f%n", r.name(),
           s.buyerCap() == Integer.MAX_VALUE ? "none" : Integer.toString(s.buyerCap()), s.largestDegree(),
-          s.cappedProducts(), s.cappedCustomers(), s.candidatePairs(), s.keptPairs(), r.seconds(),
+          s.cappedProducts(), s.cappedCustomers(), s.joinedPairs(), s.candidatePairs(), s.keptPairs(), r.seconds(),
           s.customers() / r.seconds(), r.recall(), r.inexact(),
           (double) s.candidatePairs() / base.stats().candidatePairs(), r.seconds() / base.seconds());
     }

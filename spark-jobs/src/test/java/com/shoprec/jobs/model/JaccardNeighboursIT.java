@@ -122,9 +122,24 @@ class JaccardNeighboursIT extends SparkTestBase {
    */
   @Test
   void pairsFoundThroughOtherProductsWhenABuyerListIsCappedAreExact() {
-    JaccardNeighbours.Result r = JaccardNeighbours.compute(
+    assertCappedAtThree(JaccardNeighbours.compute(
         purchases("d1:pop,x", "d2:pop,x,y", "d3:pop", "d4:pop", "d5:pop", "d6:pop"),
-        settings("max-buyers-per-product", 3));
+        settings("max-buyers-per-product", 3)));
+  }
+
+  /**
+   * The same shop under a budget of one pair per customer (6 pairs): pop's 6 index entries and x's 2 emit
+   * C(min(6, c), 2) + C(min(2, c), 2) pairs at cap c, 4 at c = 3 and 7 at c = 4, so the job lowers the
+   * configured cap of 300 to 3, with the same neighbours as the fixed cap of 3.
+   */
+  @Test
+  void thePairBudgetLowersTheBuyerCap() {
+    assertCappedAtThree(JaccardNeighbours.compute(
+        purchases("d1:pop,x", "d2:pop,x,y", "d3:pop", "d4:pop", "d5:pop", "d6:pop"),
+        settings("max-pairs-per-customer", 1)));
+  }
+
+  private void assertCappedAtThree(JaccardNeighbours.Result r) {
     Map<String, String> m = byPair(r.neighbours());
     assertEquals(2.0 / 3 + " 1 2", m.get("d1>d2"));
     assertEquals(2.0 / 3 + " 1 2", m.get("d2>d1"));
@@ -137,7 +152,7 @@ class JaccardNeighboursIT extends SparkTestBase {
     }
     assertEquals(3, singles.size(), singles.toString());
     assertEquals(2 + 3 * 2, m.size());
-    assertEquals(new JaccardNeighbours.Stats(6, 1 + 3, 8, 3, 6, 1, 0), r.stats());
+    assertEquals(new JaccardNeighbours.Stats(6, 1 + 3, 8, 3, 6, 1, 0, 3 + 1), r.stats());
   }
 
   /**

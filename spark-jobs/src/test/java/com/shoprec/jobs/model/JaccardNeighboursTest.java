@@ -1,16 +1,42 @@
 package com.shoprec.jobs.model;
 
+import static com.shoprec.jobs.model.JaccardNeighbours.buyerCap;
 import static com.shoprec.jobs.model.JaccardNeighbours.canReach;
 import static com.shoprec.jobs.model.JaccardNeighbours.intersectionSize;
 import static com.shoprec.jobs.model.JaccardNeighbours.pack;
+import static com.shoprec.jobs.model.JaccardNeighbours.pairsAt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The merge that counts common products and the size bound that prunes pairs, without Spark. */
+/** The merge that counts common products, the size bound that prunes pairs and the pair budget, without Spark. */
 class JaccardNeighboursTest {
+
+  /** 10 products with 2 index entries, 3 with 50, 1 with 1,000. */
+  private static final long[][] HISTOGRAM = {{2, 10}, {50, 3}, {1000, 1}};
+
+  @Test
+  void pairsAtSumsTheCappedBuyerListsOfEveryProduct() {
+    assertEquals(10 * 1 + 3 * 1225 + 499_500, pairsAt(HISTOGRAM, 1000));
+    assertEquals(10 * 1 + 3 * 1225 + 4950, pairsAt(HISTOGRAM, 100));
+    assertEquals(10 * 1 + 3 * 1 + 1, pairsAt(HISTOGRAM, 2));
+    assertEquals(0, pairsAt(new long[0][], 300));
+  }
+
+  @Test
+  void buyerCapIsTheLargestThatFitsTheBudget() {
+    // no budget pressure: the configured cap
+    assertEquals(300, buyerCap(HISTOGRAM, 300, Long.MAX_VALUE));
+    assertEquals(300, buyerCap(HISTOGRAM, 300, pairsAt(HISTOGRAM, 300)));
+    // one pair less than cap 300 emits: 299
+    assertEquals(299, buyerCap(HISTOGRAM, 300, pairsAt(HISTOGRAM, 300) - 1));
+    // 10 + 3,675 + C(c, 2) <= 10,000: C(112, 2) = 6,216 fits, C(113, 2) = 6,328 does not
+    assertEquals(112, buyerCap(HISTOGRAM, 300, 10_000));
+    // below what cap 2 emits, still 2: every product keeps one pair
+    assertEquals(2, buyerCap(HISTOGRAM, 300, 5));
+  }
 
   @Test
   void packSortsAndUsesEightBytesPerValue() {
