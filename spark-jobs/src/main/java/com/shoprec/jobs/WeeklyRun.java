@@ -45,6 +45,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Future;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.slf4j.Logger;
@@ -195,12 +196,15 @@ public final class WeeklyRun {
       Dataset<Row> discovery = Discovery.candidates(activeCustomers, m.neighbours().neighbours(),
           base.customerProducts(), m.als().forCustomers(), m.cooccurrence().pairs(),
           m.popular().where(col("scope").equalTo(RedisKeys.PopularScope.all())), settings.discovery());
-      Dataset<Row> l = WeeklyLists.build(activeCustomers, repurchase, discovery, base.customerProducts(), assembler,
-          settings.listSize()).cache();
+      Dataset<Row> l = withoutLineage(WeeklyLists.build(activeCustomers, repurchase, discovery,
+          base.customerProducts(), assembler, settings.listSize()));
       LOG.info("lists: {} active customers", l.count());
       return l;
     });
-    Dataset<Row> weeklyRows = WeeklyLists.rows(lists, window.week()).cache();
+    // Spread over the cores: the lists are few and small, so Spark gathers them in one partition, and the COPY
+    // of their rows (one connection per partition) would then load the largest table alone.
+    Dataset<Row> weeklyRows = WeeklyLists.rows(lists, window.week())
+        .repartition(spark.sparkContext().defaultParallelism()).cache();
 
     Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
     tables.put("customer_segments", m.segments());
@@ -243,31 +247,25 @@ public final class WeeklyRun {
     if (pg != null) {
       RedisPayloads.RunStamp stamp = new RedisPayloads.RunStamp(settings.redis().namespace(), runId, window.week(),
           started.getEpochSecond());
+      // Every Redis value is built and counted before anything is published: the publishing stages then only
+      // move bytes, and the time during which a failure leaves a half-written run is as short as it can be.
+      Map<String, Long> keyCounts = new LinkedHashMap<>();
+      Map<String, Dataset<Row>> payloads = stages.run("payloads", () -> payloads(m, lists, popularRows, stamp,
+          outputs.get("customer_lists"), keyCounts));
+      stages.rows("payloads", keyCounts.values().stream().mapToLong(Long::longValue).sum());
       stages.run("postgres", () -> {
         tables.forEach((table, rows) -> outputs.put(table, pg.copy(rows, table, runId)));
         pg.copyRejectSample(runId, input.rejectSample());
         stages.rows("postgres", tables.keySet().stream().mapToLong(outputs::get).sum());
       });
-      Map<String, Long> keyCounts = new LinkedHashMap<>();
       stages.run("redis", () -> {
-        writeCounted(redis, keyCounts, "weekly_recs", RedisPayloads.customerLists(lists, stamp), outputs.get("customer_lists"));
-        Dataset<Row> popularKeys = RedisPayloads.popularLists(spark, popularRows, settings.listSize(), stamp);
-        writeCounted(redis, keyCounts, "popular", popularKeys, popularKeys.count());
-        Dataset<Row> similarProducts = m.cooccurrence().pairs().select(col("product_id").as("subject"),
-            col("other_product_id").as("item_id"),
-            col(settings.cooccurrence().rankBy().name().toLowerCase(java.util.Locale.ROOT)).cast("double").as("score"),
-            col("rank"), to_json(struct(col("co_count"), round(col("confidence"), 4).as("confidence"),
-                round(col("lift"), 4).as("lift"))).as("reason"));
-        writeList(redis, keyCounts, PayloadKind.SIMILAR_PRODUCTS, similarProducts, stamp);
-        Dataset<Row> audience = m.audience().select(col("product_id").as("subject"), col("customer_id").as("item_id"),
-            col("score"), col("rank"), col("reason"));
-        writeList(redis, keyCounts, PayloadKind.PRODUCT_AUDIENCE, audience, stamp);
-        Dataset<Row> neighbours = m.neighbours().neighbours().select(col("customer_id").as("subject"),
-            col("similar_customer_id").as("item_id"), col("similarity").as("score"), col("rank"),
-            to_json(struct(col("common_products"))).as("reason"));
-        writeList(redis, keyCounts, PayloadKind.SIMILAR_CUSTOMERS, neighbours, stamp);
-        outputs.put("redis_keys", keyCounts.values().stream().mapToLong(Long::longValue).sum());
-        stages.rows("redis", outputs.get("redis_keys"));
+        long written = redis.write(unionAll(payloads.values()));
+        long built = payloads.keySet().stream().mapToLong(keyCounts::get).sum();
+        if (written != built) {
+          throw new IllegalStateException("Redis: wrote " + written + " keys of " + built + "; not publishing");
+        }
+        outputs.put("redis_keys", written);
+        stages.rows("redis", written);
       });
       pg.recordOutputs(runId, outputs);
       stages.run("switch", () -> pg.publish(runId,
@@ -329,20 +327,61 @@ public final class WeeklyRun {
     return cached;
   }
 
-  /** Writes one kind of key and fails the run unless Redis acknowledged exactly as many as were built. */
-  private static void writeCounted(RedisPublisher redis, Map<String, Long> counts, String kind, Dataset<Row> keyValues,
-      long expected) {
-    long written = redis.write(keyValues);
-    if (written != expected) {
-      throw new IllegalStateException("Redis: wrote " + written + " " + kind + " keys of " + expected + "; not publishing");
+  /**
+   * The run's Redis values by kind, each cached serialized and counted into {@code counts}: the customer lists,
+   * the popular lists, similar products, product audiences and similar customers. Fails the run when the
+   * customer lists do not number {@code customerLists}.
+   */
+  private Map<String, Dataset<Row>> payloads(Models m, Dataset<Row> lists, List<Row> popularRows,
+      RedisPayloads.RunStamp stamp, long customerLists, Map<String, Long> counts) {
+    Map<String, Dataset<Row>> out = new LinkedHashMap<>();
+    out.put("weekly_recs", RedisPayloads.customerLists(lists, stamp));
+    out.put("popular", RedisPayloads.popularLists(spark, popularRows, settings.listSize(), stamp));
+    Dataset<Row> similarProducts = m.cooccurrence().pairs().select(col("product_id").as("subject"),
+        col("other_product_id").as("item_id"),
+        col(settings.cooccurrence().rankBy().name().toLowerCase(java.util.Locale.ROOT)).cast("double").as("score"),
+        col("rank"), to_json(struct(col("co_count"), round(col("confidence"), 4).as("confidence"),
+            round(col("lift"), 4).as("lift"))).as("reason"));
+    out.put(PayloadKind.SIMILAR_PRODUCTS.keyPrefix(), RedisPayloads.lists(similarProducts, PayloadKind.SIMILAR_PRODUCTS,
+        stamp));
+    Dataset<Row> audience = m.audience().select(col("product_id").as("subject"), col("customer_id").as("item_id"),
+        col("score"), col("rank"), col("reason"));
+    out.put(PayloadKind.PRODUCT_AUDIENCE.keyPrefix(), RedisPayloads.lists(audience, PayloadKind.PRODUCT_AUDIENCE,
+        stamp));
+    Dataset<Row> neighbours = m.neighbours().neighbours().select(col("customer_id").as("subject"),
+        col("similar_customer_id").as("item_id"), col("similarity").as("score"), col("rank"),
+        to_json(struct(col("common_products"))).as("reason"));
+    out.put(PayloadKind.SIMILAR_CUSTOMERS.keyPrefix(), RedisPayloads.lists(neighbours, PayloadKind.SIMILAR_CUSTOMERS,
+        stamp));
+    out.replaceAll((kind, kv) -> {
+      Dataset<Row> cached = kv.persist(StorageLevel.MEMORY_AND_DISK_SER());
+      counts.put(kind, cached.count());
+      return cached;
+    });
+    if (counts.get("weekly_recs") != customerLists) {
+      throw new IllegalStateException("Redis: built " + counts.get("weekly_recs") + " customer lists of "
+          + customerLists + "; not publishing");
     }
-    counts.put(kind, written);
+    return out;
   }
 
-  private static void writeList(RedisPublisher redis, Map<String, Long> counts, PayloadKind kind, Dataset<Row> rows,
-      RedisPayloads.RunStamp stamp) {
-    long subjects = rows.select("subject").distinct().count();
-    writeCounted(redis, counts, kind.keyPrefix(), RedisPayloads.lists(rows, kind, stamp), subjects);
+  /**
+   * {@code rows} computed once and kept, with its lineage cut: the lists' plan holds every model's plan, and
+   * Spark writes a query's whole plan as text (tens of megabytes here) on every update of every query that
+   * reads them (the gates, the payloads, the COPY), which cost more than the queries themselves. A local
+   * checkpoint: the blocks stay with the executors, as a cache does, and no files are left behind; losing an
+   * executor after the lists then fails the run (a rerun recomputes) where a cache would recompute them.
+   */
+  private static Dataset<Row> withoutLineage(Dataset<Row> rows) {
+    return rows.localCheckpoint(true);
+  }
+
+  private static Dataset<Row> unionAll(java.util.Collection<Dataset<Row>> parts) {
+    Dataset<Row> all = null;
+    for (Dataset<Row> part : parts) {
+      all = all == null ? part : all.union(part);
+    }
+    return all;
   }
 
   /**

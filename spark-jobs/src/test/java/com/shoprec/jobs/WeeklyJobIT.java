@@ -10,10 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.shoprec.common.PayloadKind;
 import com.shoprec.common.RedisKeys;
 import com.shoprec.testkit.EmbeddedStores;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,7 +21,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -63,24 +58,12 @@ class WeeklyJobIT extends SparkTestBase {
         + "71053,Lights,WHITE METAL LANTERN\n"
         + "22423,Kitchen,REGENCY CAKESTAND 3 TIER\n"
         + "47566,Party,\n");
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(
-            new GZIPInputStream(Files.newInputStream(SharedData.onlineRetail())), StandardCharsets.UTF_8));
-         BufferedWriter out = Files.newBufferedWriter(slice)) {
-      out.write(in.readLine());
-      out.newLine();
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        String[] f = line.split(",");
-        if (Long.parseLong(f[1]) % 12 == 0) {
-          out.write(line);
-          out.newLine();
-          sliceRows++;
-          if (!List.of("POST", "DOT", "M", "C2", "D", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE", "B", "S").contains(f[2])) {
-            productsByCustomer.computeIfAbsent(f[1], k -> new HashSet<>()).add(f[2]);
-            productsByOrder.computeIfAbsent(f[0], k -> new HashSet<>()).add(f[2]);
-          }
-        }
+    sliceRows = OrderSlice.write(slice, 12, f -> {
+      if (!List.of("POST", "DOT", "M", "C2", "D", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE", "B", "S").contains(f[2])) {
+        productsByCustomer.computeIfAbsent(f[1], k -> new HashSet<>()).add(f[2]);
+        productsByOrder.computeIfAbsent(f[0], k -> new HashSet<>()).add(f[2]);
       }
-    }
+    });
   }
 
   @AfterAll

@@ -248,17 +248,12 @@ public final class PostgresStore implements AutoCloseable {
 
   /** Failed runs whose rows retention has not yet purged: their Redis keys may still exist. */
   public synchronized List<String> unpurgedFailedRuns() {
-    List<String> runs = new ArrayList<>();
-    try (Statement st = connection.createStatement();
-         ResultSet rs = st.executeQuery("SELECT run_id FROM recommendation_job_log WHERE status = 'failed' "
-             + "AND purged_at IS NULL ORDER BY started_at")) {
-      while (rs.next()) {
-        runs.add(rs.getString(1));
-      }
+    try {
+      return runIds("SELECT run_id FROM recommendation_job_log WHERE status = 'failed' AND purged_at IS NULL "
+          + "ORDER BY started_at");
     } catch (SQLException e) {
       throw failure("cannot list the failed runs: " + e.getMessage(), e);
     }
-    return runs;
   }
 
   /**
@@ -329,10 +324,13 @@ public final class PostgresStore implements AutoCloseable {
   }
 
   private List<String> runningRuns() throws SQLException {
+    return runIds("SELECT run_id FROM recommendation_job_log WHERE status = 'running' ORDER BY started_at DESC");
+  }
+
+  /** The first column of every row of {@code sql}, a query without parameters. */
+  private List<String> runIds(String sql) throws SQLException {
     List<String> runs = new ArrayList<>();
-    try (Statement st = connection.createStatement();
-         ResultSet rs = st.executeQuery("SELECT run_id FROM recommendation_job_log WHERE status = 'running' "
-             + "ORDER BY started_at DESC")) {
+    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
         runs.add(rs.getString(1));
       }
