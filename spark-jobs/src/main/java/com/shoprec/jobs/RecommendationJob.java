@@ -254,6 +254,11 @@ public final class RecommendationJob implements Callable<Integer> {
       // cached model below them, and their text alone filled gigabytes of heap; 100,000 characters is plenty.
       builder.config("spark.sql.maxPlanStringLength", "100000");
     }
+    if (!conf.contains("spark.sql.ui.explainMode")) {
+      // The same text, in Spark's "formatted" mode by default: every operator listed twice, with ids, which
+      // for these plans cost seconds per query, many times per run. The simple tree is enough for a log.
+      builder.config("spark.sql.ui.explainMode", "simple");
+    }
     if (!conf.contains("spark.scheduler.mode")) {
       // The independent models run at the same time, each in its own pool (ModelRunner).
       builder.config("spark.scheduler.mode", "FAIR");
