@@ -252,7 +252,8 @@ public final class WeeklyRun {
       Map<String, Long> keyCounts = new LinkedHashMap<>();
       Map<String, Dataset<Row>> payloads = stages.run("payloads", () -> payloads(m, lists, popularRows, stamp,
           outputs.get("customer_lists"), keyCounts));
-      stages.rows("payloads", keyCounts.values().stream().mapToLong(Long::longValue).sum());
+      long built = keyCounts.values().stream().mapToLong(Long::longValue).sum();
+      stages.rows("payloads", built);
       stages.run("postgres", () -> {
         tables.forEach((table, rows) -> outputs.put(table, pg.copy(rows, table, runId)));
         pg.copyRejectSample(runId, input.rejectSample());
@@ -260,7 +261,6 @@ public final class WeeklyRun {
       });
       stages.run("redis", () -> {
         long written = redis.write(unionAll(payloads.values()));
-        long built = payloads.keySet().stream().mapToLong(keyCounts::get).sum();
         if (written != built) {
           throw new IllegalStateException("Redis: wrote " + written + " keys of " + built + "; not publishing");
         }

@@ -11,7 +11,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
@@ -132,9 +131,14 @@ public final class JaccardNeighbours {
         .withColumn("cid", monotonically_increasing_id())
         .localCheckpoint(true);
     long customers = sets.count();
+    Row shape = base.agg(count(lit(1)), max("degree"),
+        count_distinct(when(col("size").gt(s.maxProductsPerCustomer()), col("customer_id")))).first();
+    long purchases = shape.getLong(0);
+    long largestDegree = shape.isNullAt(1) ? 0L : shape.getLong(1);
+    long cappedCustomers = shape.getLong(2);
     // The sets go to every task that scores pairs when they are small enough to broadcast: then the candidate
     // pairs are scored where they are, instead of being sorted twice along with the sets they join.
-    long setBytes = base.count() * Long.BYTES + customers * 64;
+    long setBytes = purchases * Long.BYTES + customers * 64;
     boolean broadcastSets = setBytes <= Math.min(MAX_BROADCAST_BYTES, Runtime.getRuntime().maxMemory() / 8);
 
     // The customer side of the index first: each customer's rarest products, at most maxProductsPerCustomer.
@@ -152,14 +156,14 @@ public final class JaccardNeighbours {
     long[][] histogram = entriesHistogram(byCustomer);
     long budget = s.maxPairsPerCustomer() == 0 ? Long.MAX_VALUE : Math.multiplyExact(customers, s.maxPairsPerCustomer());
     int buyerCap = buyerCap(histogram, s.maxBuyersPerProduct(), budget);
+    // What the capped index holds follows from the histogram too: min(entries, cap) rows per product.
     long cappedProducts = 0;
+    long indexRows = 0;
     for (long[] h : histogram) {
       cappedProducts += h[0] > buyerCap ? h[1] : 0;
+      indexRows += Math.min(h[0], buyerCap) * h[1];
     }
-    Row shape = base.agg(max("degree"),
-        count_distinct(when(col("size").gt(s.maxProductsPerCustomer()), col("customer_id")))).first();
-    long largestDegree = shape.isNullAt(0) ? 0L : shape.getLong(0);
-    long cappedCustomers = shape.getLong(1);
+    long joinRows = pairsAt(histogram, buyerCap);
 
     // The capped inverted index: product → at most buyerCap buyers. Products are keyed by their 64-bit hash
     // here: a collision could only add candidate pairs, never change a similarity.
@@ -170,11 +174,6 @@ public final class JaccardNeighbours {
         .join(ids, col("customer_id").equalTo(col("customer_key")))
         .select(xxhash64(col("product_id")).as("product"), col("cid"), col("size").cast("int").as("size"))
         .cache();
-    Row indexShape = index.groupBy("product").agg(count(lit(1)).as("n"))
-        .agg(sum(col("n")), sum(col("n").multiply(col("n").minus(1)).divide(2))).first();
-    long indexRows = indexShape.isNullAt(0) ? 0L : indexShape.getLong(0);
-    long joinRows = indexShape.isNullAt(1) ? 0L : (long) indexShape.getDouble(1);
-    byCustomer.unpersist();
 
     Dataset<Row> ia = index.select(col("product"), col("cid").as("a"), col("size").as("size_a"));
     Dataset<Row> ib = index.select(col("product").as("product_b"), col("cid").as("b"), col("size").as("size_b"));
@@ -186,6 +185,7 @@ public final class JaccardNeighbours {
         .cache();
     long candidatePairs = candidates.count();
     index.unpersist();
+    byCustomer.unpersist();
 
     Dataset<Row> setsA = small(sets.select(col("cid").as("a"), col("size").as("size_a"), col("hashes").as("hashes_a")),
         broadcastSets);
