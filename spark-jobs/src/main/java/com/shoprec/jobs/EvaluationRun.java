@@ -64,6 +64,15 @@ public final class EvaluationRun {
 
   /** Discovery shares of the sweep. */
   static final double[] SHARE_SWEEP = {0.0, 0.2, 0.35, 0.5, 0.6, 0.8, 1.0};
+  /** Variants of the discovery blend always measured (see {@link #discoveryVariant}). */
+  static final List<String> DISCOVERY_VARIANTS = List.of("discovery[nb=50,each=50]", "discovery[nb=20,each=20]",
+      "discovery[nb=100,each=1000]", "discovery[hl=1000]", "discovery[hl=30]", "discovery[hl=7]",
+      "discovery[w=0.6/0.2/0.2/0]", "discovery[w=0.4/0.4/0.2/0]", "discovery[w=0.5/0.5/0/0]",
+      "discovery[w=0.4/0.2/0.2/0.2]");
+  private static final java.util.regex.Pattern VARIANT =
+      java.util.regex.Pattern.compile("discovery\\[([a-z]+=[^,\\]]+(?:,[a-z]+=[^,\\]]+)*)]");
+  static final int CHEAP_ALS_RANK = 16;
+  static final int CHEAP_ALS_ITERATIONS = 5;
 
   public record Outcome(String evaluationId, String protocol, long customers, List<Metric> results, String json) {}
 
@@ -92,6 +101,9 @@ public final class EvaluationRun {
 
   private Outcome evaluate() {
     int k = settings.listSize();
+    // a misspelt variant stops the evaluation now, not after the models are trained
+    settings.evaluationMethods().stream().filter(m -> m.startsWith("discovery[") && !m.startsWith("discovery[als"))
+        .forEach(m -> discoveryVariant(m, settings.discovery()));
     Dataset<Row> orders = stages.run("read", () -> {
       Dataset<Row> valid = OrderValidation.classify(OrdersReader.read(spark, settings.input()), settings.input())
           .where(col(OrderValidation.REASON).isNull())
@@ -133,19 +145,28 @@ public final class EvaluationRun {
     methods.put("repurchase", top(repurchase.join(evaluated.select("customer_id"), "customer_id"), k));
     methods.put("als", top(alsForCustomers.join(evaluated.select("customer_id"), "customer_id"), k));
     Signals signals = new Signals(evaluated, neighbours, base, alsForCustomers, cooccurrence, popularAll);
-    methods.put("neighbours", top(signals.discovery(new JobSettings.Discovery(1, 0, 0, 0,
-        d.neighboursHalfLifeDays(), d.recentProducts())), k));
-    methods.put("cooccurrence", top(signals.discovery(new JobSettings.Discovery(0, 0, 1, 0,
-        d.neighboursHalfLifeDays(), d.recentProducts())), k));
+    methods.put("neighbours", top(signals.discovery(d.withWeights(1, 0, 0, 0)), k));
+    methods.put("cooccurrence", top(signals.discovery(d.withWeights(0, 0, 1, 0)), k));
     Dataset<Row> blended = signals.discovery(d).cache();
     methods.put("discovery", top(blended, k));
-    // Variants of the blend, to choose its defaults from: recency of neighbours' purchases, popularity.
-    for (double halfLife : new double[] {1000, 30}) {
-      for (double popularityWeight : new double[] {0.0, 0.3}) {
-        methods.put(String.format(java.util.Locale.ROOT, "discovery[hl=%.0f,pop=%.1f]", halfLife, popularityWeight),
-            top(signals.discovery(new JobSettings.Discovery(d.neighboursWeight(), d.alsWeight(),
-                d.cooccurrenceWeight(), popularityWeight, halfLife, d.recentProducts())), k));
-      }
+    // Variants of the blend, to choose its defaults from (the default sweep, and any other variant named in
+    // shoprec.job.evaluation.methods): bounds on the neighbours' signal (what the lists' cost grows with),
+    // weights, recency of the neighbours' purchases, popularity.
+    List<String> variants = new java.util.ArrayList<>(DISCOVERY_VARIANTS);
+    settings.evaluationMethods().stream().filter(m -> !variants.contains(m) && m.startsWith("discovery[")
+        && !m.startsWith("discovery[als")).forEach(variants::add);
+    for (String variant : variants) {
+      methods.put(variant, top(signals.discovery(discoveryVariant(variant, d)), k));
+    }
+    // ALS at half the rank and iterations, trained only when one of its two methods is measured
+    JobSettings.Als small = settings.als().withRankAndIterations(CHEAP_ALS_RANK, CHEAP_ALS_ITERATIONS);
+    String cheap = "[rank=" + small.rank() + ",iter=" + small.maxIter() + "]";
+    if (measures("als" + cheap) || measures("discovery[als" + cheap + "]")) {
+      Dataset<Row> cheapAls = stages.run("als" + cheap, () -> AlsFactors.train(base.customerProducts(), small,
+          settings.audience().alsCandidates())).forCustomers().cache();
+      methods.put("als" + cheap, top(cheapAls.join(evaluated.select("customer_id"), "customer_id"), k));
+      methods.put("discovery[als" + cheap + "]", top(new Signals(evaluated, neighbours, base, cheapAls, cooccurrence,
+          popularAll).discovery(d), k));
     }
     Dataset<Row> none = blended.limit(0);
     methods.put("popular-new", ranks(WeeklyLists.build(evaluated, none, none, base.customerProducts(),
@@ -161,8 +182,10 @@ public final class EvaluationRun {
 
     // Only the methods asked for (their lists are lazy: the others are never computed).
     Map<String, Dataset<Row>> measured = chosen(methods, settings.evaluationMethods());
-    // Each method's lists are read several times by the evaluator: compute them once.
-    measured.replaceAll((method, recs) -> recs.cache());
+    // Each method's lists are read several times by the evaluator: compute them once, here, and cut their
+    // lineage. Without the cut, every query of the evaluator carries the plans of all the models behind the
+    // method (millions of characters of plan text, rendered again for every query).
+    measured.replaceAll((method, recs) -> stages.run("lists " + method, () -> recs.localCheckpoint(true)));
     Dataset<Row> segmentOf = evaluated.select("customer_id", "segment").cache();
     List<Metric> results = stages.run("metrics", () -> Evaluator.evaluateAll(split, measured, segmentOf,
         Evaluator.DEFAULT_KS));
@@ -200,6 +223,64 @@ public final class EvaluationRun {
       }
     });
     return chosen;
+  }
+
+  /**
+   * The blend named by a variant {@code discovery[key=value,…]}: {@code d} with {@code hl} (neighbours'
+   * half-life, days), {@code nb} (max-neighbours), {@code each} (products-per-neighbour), {@code recent}
+   * (recent-products), {@code pop} (popularity weight) or {@code w=n/a/c/p} (the four weights) changed, e.g.
+   * {@code discovery[hl=14,nb=30,each=30]}.
+   *
+   * @throws SettingsException naming the variant, for an unknown key or a bad value
+   */
+  static JobSettings.Discovery discoveryVariant(String name, JobSettings.Discovery d) {
+    java.util.regex.Matcher m = VARIANT.matcher(name);
+    if (!m.matches()) {
+      throw new SettingsException("shoprec.job.evaluation.methods: \"" + name
+          + "\" is not a discovery variant like discovery[hl=14,nb=30,each=30,w=0.5/0.3/0.2/0]");
+    }
+    double hl = d.neighboursHalfLifeDays();
+    int nb = d.maxNeighbours();
+    int each = d.productsPerNeighbour();
+    int recent = d.recentProducts();
+    double[] w = {d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(), d.popularityWeight()};
+    for (String pair : m.group(1).split(",")) {
+      String key = pair.substring(0, pair.indexOf('='));
+      String value = pair.substring(pair.indexOf('=') + 1);
+      try {
+        switch (key) {
+          case "hl" -> hl = Double.parseDouble(value);
+          case "nb" -> nb = Integer.parseInt(value);
+          case "each" -> each = Integer.parseInt(value);
+          case "recent" -> recent = Integer.parseInt(value);
+          case "pop" -> w[3] = Double.parseDouble(value);
+          case "w" -> {
+            String[] parts = value.split("/");
+            if (parts.length != 4) {
+              throw new NumberFormatException("w needs four weights n/a/c/p");
+            }
+            for (int i = 0; i < 4; i++) {
+              w[i] = Double.parseDouble(parts[i]);
+            }
+          }
+          default -> throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": unknown key \""
+              + key + "\" (hl, nb, each, recent, pop, w)");
+        }
+      } catch (NumberFormatException e) {
+        throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": bad value for " + key + ": "
+            + e.getMessage());
+      }
+    }
+    if (hl <= 0 || nb < 1 || each < 1 || recent < 1 || java.util.Arrays.stream(w).anyMatch(x -> x < 0)) {
+      throw new SettingsException("shoprec.job.evaluation.methods: " + name
+          + ": hl must be positive, nb, each and recent at least 1, weights not negative");
+    }
+    return new JobSettings.Discovery(w[0], w[1], w[2], w[3], hl, recent, nb, each);
+  }
+
+  /** Whether the method is among those asked for (all are when none is named). */
+  private boolean measures(String method) {
+    return settings.evaluationMethods().isEmpty() || settings.evaluationMethods().contains(method);
   }
 
   /** The discovery signals of the evaluated customers, blended with the given weights. */

@@ -149,7 +149,7 @@ class ClusterRunIT {
         "--input", input.toString(),
         // a smaller ALS than production, as in WeeklyJobIT: this test is about where the job runs
         "--set", "shoprec.job.als.rank=8",
-        "--set", "shoprec.job.als.max-iter=5"));
+        "--set", "shoprec.job.als.max-iter=5", "--set", "shoprec.job.als.blocks=2"));
     List<String> driverJvm = new ArrayList<>(List.of("-Xmx1g"));
     // In client mode the driver is the spark-submit JVM itself: it needs the Java 17 options on its command line
     // (the executors get them from SparkContext, which adds Spark's module options to their command).

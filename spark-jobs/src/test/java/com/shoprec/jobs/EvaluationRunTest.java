@@ -47,4 +47,28 @@ class EvaluationRunTest {
     assertTrue(e.getMessage().startsWith("shoprec.job.evaluation.methods: unknown method(s) [wekly]; the methods are "
         + "[G-TopFreq, repurchase, weekly, weekly@0.35]"), e.getMessage());
   }
+
+  @Test
+  void aDiscoveryVariantChangesOnlyWhatItNames() {
+    JobSettings.Discovery d = JobSettings.of(Map.of("shoprec.job.input.path", "x")).discovery();
+    JobSettings.Discovery v = EvaluationRun.discoveryVariant("discovery[hl=14,nb=30,each=20]", d);
+    assertEquals(new JobSettings.Discovery(d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(),
+        d.popularityWeight(), 14, d.recentProducts(), 30, 20), v);
+    assertEquals(new JobSettings.Discovery(0.6, 0.2, 0.1, 0.1, d.neighboursHalfLifeDays(), 5, d.maxNeighbours(),
+        d.productsPerNeighbour()), EvaluationRun.discoveryVariant("discovery[w=0.6/0.2/0.1/0.1,recent=5]", d));
+    assertEquals(0.3, EvaluationRun.discoveryVariant("discovery[pop=0.3]", d).popularityWeight());
+  }
+
+  @Test
+  void aBadDiscoveryVariantIsNamed() {
+    JobSettings.Discovery d = JobSettings.of(Map.of("shoprec.job.input.path", "x")).discovery();
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[hl=0]", d))
+        .getMessage().contains("discovery[hl=0]: hl must be positive"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[k=3]", d))
+        .getMessage().contains("unknown key \"k\""));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[w=1/2]", d))
+        .getMessage().contains("bad value for w"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[nb]", d))
+        .getMessage().contains("is not a discovery variant"));
+  }
 }

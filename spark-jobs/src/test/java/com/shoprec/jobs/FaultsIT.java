@@ -86,7 +86,7 @@ class FaultsIT extends SparkTestBase {
     List<String> args = new ArrayList<>(List.of("--input", slice.toString(),
         "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl(),
         "--set", "shoprec.job.segments.mode=quantile",
-        "--set", "shoprec.job.als.rank=8", "--set", "shoprec.job.als.max-iter=5"));
+        "--set", "shoprec.job.als.rank=8", "--set", "shoprec.job.als.max-iter=5", "--set", "shoprec.job.als.blocks=2"));
     args.addAll(List.of(extra));
     return args;
   }

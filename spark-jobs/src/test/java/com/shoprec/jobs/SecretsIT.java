@@ -115,7 +115,7 @@ class SecretsIT {
     List<String> args = new ArrayList<>(List.of("--input", slice.toString(), "--redis-url", redisUrl,
         "--database-url", pgUrl(sslmode),
         "--set", "shoprec.job.segments.mode=quantile", "--set", "shoprec.job.als.rank=8",
-        "--set", "shoprec.job.als.max-iter=5"));
+        "--set", "shoprec.job.als.max-iter=5", "--set", "shoprec.job.als.blocks=2"));
     if (redisPasswordFileArg != null) {
       args.addAll(List.of("--redis-password-file", redisPasswordFileArg));
     }

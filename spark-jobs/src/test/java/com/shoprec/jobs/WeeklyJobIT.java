@@ -78,7 +78,7 @@ class WeeklyJobIT extends SparkTestBase {
         "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl(),
         "--set", "shoprec.job.segments.mode=quantile",
         // a smaller ALS than production: this test is about the publish path, and runs the job three times
-        "--set", "shoprec.job.als.rank=8", "--set", "shoprec.job.als.max-iter=5",
+        "--set", "shoprec.job.als.rank=8", "--set", "shoprec.job.als.max-iter=5", "--set", "shoprec.job.als.blocks=2",
         // no basket sampled, so that co-counts are exact counts over orders (sampling: DiscoveryModelsIT)
         "--set", "shoprec.job.cooccurrence.max-basket-size=10000"));
     args.addAll(List.of(extra));
@@ -145,9 +145,11 @@ class WeeklyJobIT extends SparkTestBase {
     RedisKeys keys = RedisKeys.withoutNamespace();
     String customer;
     try (Connection c = db(); Statement s = c.createStatement();
+         // one whose repurchase candidates fill the other 16 slots, so discovery has exactly its share
          ResultSet r = s.executeQuery("SELECT customer_id FROM current_weekly_recommendations WHERE segment = 'LIGHT' "
-             + "AND source = 'discovery' GROUP BY customer_id ORDER BY customer_id LIMIT 1")) {
-      assertTrue(r.next(), "a LIGHT customer with discovery items");
+             + "GROUP BY customer_id HAVING count(*) FILTER (WHERE source = 'discovery') > 0 "
+             + "AND count(*) FILTER (WHERE source = 'repurchase') >= 16 ORDER BY customer_id LIMIT 1")) {
+      assertTrue(r.next(), "a LIGHT customer with discovery items and 16 repurchase items");
       customer = r.getString(1);
     }
     JsonNode payload;
@@ -161,8 +163,8 @@ class WeeklyJobIT extends SparkTestBase {
     assertEquals(customer, payload.get("customer_id").asText());
     assertEquals("LIGHT", payload.get("segment").asText());
     assertEquals(25, payload.get("count").asInt());
-    // LIGHT: 60 % of 25 slots go to discovery when there are enough candidates
-    assertEquals(15, payload.get("discovery_count").asInt());
+    // LIGHT: 35 % of 25 slots (8.75, rounded) go to discovery when there are enough candidates
+    assertEquals(9, payload.get("discovery_count").asInt());
     try (Connection c = db(); Statement s = c.createStatement();
          ResultSet r = s.executeQuery("SELECT product_id, source FROM current_weekly_recommendations WHERE customer_id = '"
              + customer + "' ORDER BY rank")) {

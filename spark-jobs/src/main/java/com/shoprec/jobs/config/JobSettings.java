@@ -70,7 +70,14 @@ public final class JobSettings implements Serializable {
   }
 
   public record Als(int rank, double regParam, double alpha, int maxIter, long seed, int checkpointInterval,
-      int blockSize, int candidatesPerCustomer, String checkpointDir) implements Serializable {}
+      int blockSize, int candidatesPerCustomer, String checkpointDir, int blocks) implements Serializable {
+
+    /** The same model with another rank and number of iterations. */
+    public Als withRankAndIterations(int newRank, int iterations) {
+      return new Als(newRank, regParam, alpha, iterations, seed, checkpointInterval, blockSize, candidatesPerCustomer,
+          checkpointDir, blocks);
+    }
+  }
 
   public enum CooccurrenceRank { CONFIDENCE, LIFT, CO_COUNT, JACCARD }
 
@@ -80,7 +87,21 @@ public final class JobSettings implements Serializable {
   public record Audience(int topK, int alsCandidates, double alsWeight) implements Serializable {}
 
   public record Discovery(double neighboursWeight, double alsWeight, double cooccurrenceWeight,
-      double popularityWeight, double neighboursHalfLifeDays, int recentProducts) implements Serializable {}
+      double popularityWeight, double neighboursHalfLifeDays, int recentProducts, int maxNeighbours,
+      int productsPerNeighbour) implements Serializable {
+
+    /** These weights, with the same half-life, recent products and bounds on the neighbours' signal. */
+    public Discovery withWeights(double neighbours, double als, double cooccurrence, double popularity) {
+      return new Discovery(neighbours, als, cooccurrence, popularity, neighboursHalfLifeDays, recentProducts,
+          maxNeighbours, productsPerNeighbour);
+    }
+
+    /** The same blend, the neighbours' signal bounded to these many neighbours and products of each. */
+    public Discovery withNeighbourBounds(int neighbours, int productsEach) {
+      return new Discovery(neighboursWeight, alsWeight, cooccurrenceWeight, popularityWeight, neighboursHalfLifeDays,
+          recentProducts, neighbours, productsEach);
+    }
+  }
 
   public record Gates(double minFullListShare, double minCatalogCoverage, double minOverlapWithPrevious,
       double maxRejectRate, long minCustomers) implements Serializable {}
@@ -208,7 +229,8 @@ public final class JobSettings implements Serializable {
         atLeast(a.getInt("checkpoint-interval"), 1, "shoprec.job.als.checkpoint-interval"),
         atLeast(a.getInt("block-size"), 1, "shoprec.job.als.block-size"),
         atLeast(a.getInt("candidates-per-customer"), 1, "shoprec.job.als.candidates-per-customer"),
-        a.getString("checkpoint-dir").trim());
+        a.getString("checkpoint-dir").trim(),
+        atLeast(a.getInt("blocks"), 1, "shoprec.job.als.blocks"));
     Config co = job.getConfig("cooccurrence");
     this.cooccurrence = new Cooccurrence(
         atLeast(co.getInt("min-co-count"), 1, "shoprec.job.cooccurrence.min-co-count"),
@@ -228,7 +250,9 @@ public final class JobSettings implements Serializable {
         nonNegative(d.getDouble("cooccurrence-weight"), "shoprec.job.discovery.cooccurrence-weight"),
         nonNegative(d.getDouble("popularity-weight"), "shoprec.job.discovery.popularity-weight"),
         positive(d.getDouble("neighbours-half-life-days"), "shoprec.job.discovery.neighbours-half-life-days"),
-        atLeast(d.getInt("recent-products"), 1, "shoprec.job.discovery.recent-products"));
+        atLeast(d.getInt("recent-products"), 1, "shoprec.job.discovery.recent-products"),
+        atLeast(d.getInt("max-neighbours"), 1, "shoprec.job.discovery.max-neighbours"),
+        atLeast(d.getInt("products-per-neighbour"), 1, "shoprec.job.discovery.products-per-neighbour"));
 
     Config g = job.getConfig("gates");
     this.gates = new Gates(

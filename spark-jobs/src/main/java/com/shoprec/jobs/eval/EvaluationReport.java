@@ -94,8 +94,11 @@ public final class EvaluationReport {
             .put(m.items() + "/" + m.metric(), m);
       }
     }
+    // the method column as wide as the longest name (variants such as discovery[hl=14,nb=30,each=30] are long)
+    int width = Math.max(14, results.stream().mapToInt(m -> m.method().length()).max().orElse(0));
+    String head = "%-20s %-" + width + "s";
     StringBuilder table = new StringBuilder();
-    table.append(String.format(Locale.ROOT, "%-20s %-14s %7s", "segment", "method", "n"));
+    table.append(String.format(Locale.ROOT, head + " %7s", "segment", "method", "n"));
     for (String[] c : COLUMNS) {
       table.append(String.format(Locale.ROOT, " %8s", c[2]));
     }
@@ -106,7 +109,7 @@ public final class EvaluationReport {
           return;
         }
         Metric any = cells.get("all/recall") != null ? cells.get("all/recall") : cells.values().iterator().next();
-        table.append(String.format(Locale.ROOT, "%-20s %-14s %7d", segment, any.method(), any.customers()));
+        table.append(String.format(Locale.ROOT, head + " %7d", segment, any.method(), any.customers()));
         for (String[] c : COLUMNS) {
           Metric m = cells.get(c[0] + "/" + c[1]);
           table.append(m == null ? String.format(Locale.ROOT, " %8s", "-")

@@ -53,6 +53,8 @@ public final class AlsFactors {
         .setMaxIter(s.maxIter())
         .setSeed(s.seed())
         .setCheckpointInterval(s.checkpointInterval())
+        .setNumUserBlocks(s.blocks())
+        .setNumItemBlocks(s.blocks())
         .setUserCol("cidx")
         .setItemCol("pidx")
         .setRatingCol("rating")

@@ -26,7 +26,9 @@ import org.apache.spark.sql.expressions.Window;
  * <ul>
  *   <li>neighbours: the sum over the neighbours who bought it of their Jaccard similarity times
  *       {@code 2^(−days since their last purchase of it / half-life)}: what similar customers buy now (the
- *       time-decayed neighbour vectors of TIFU-KNN), not what they bought once;
+ *       time-decayed neighbour vectors of TIFU-KNN), not what they bought once. Only the customer's
+ *       {@code max-neighbours} most similar neighbours count, and of each only its
+ *       {@code products-per-neighbour} most recent products: the cost per customer is bounded;
  *   <li>ALS: the model's preference score;
  *   <li>co-occurrence: the sum of the confidences with which the customer's most recent purchases were
  *       bought together with it;
@@ -54,11 +56,20 @@ public final class Discovery {
     Dataset<Row> customers = active.select("customer_id");
     Dataset<Row> bought = customerProducts.select("customer_id", "product_id");
 
+    // Bounded: the most similar max-neighbours neighbours, and of each only its products-per-neighbour most
+    // recent purchases (ties to the smaller product id), so the rows gathered per customer have a ceiling.
     Dataset<Row> neighbourPurchases = customerProducts
+        .withColumn("nth", row_number().over(Window.partitionBy("customer_id")
+            .orderBy(col("last_ts").desc(), col("product_id"))))
+        .where(col("nth").leq(d.productsPerNeighbour()))
         .select(col("customer_id").as("similar_customer_id"), col("product_id"),
             exp(col("days_since_last").multiply(-Math.log(2) / d.neighboursHalfLifeDays())).as("recency"));
-    Dataset<Row> byNeighbours = customers.join(neighbours.select("customer_id", "similar_customer_id", "similarity"),
-            "customer_id")
+    Dataset<Row> nearest = neighbours.join(customers, "customer_id")
+        .withColumn("nth", row_number().over(Window.partitionBy("customer_id")
+            .orderBy(col("similarity").desc(), col("similar_customer_id"))))
+        .where(col("nth").leq(d.maxNeighbours()))
+        .select("customer_id", "similar_customer_id", "similarity");
+    Dataset<Row> byNeighbours = nearest
         .join(neighbourPurchases, "similar_customer_id")
         .groupBy("customer_id", "product_id")
         .agg(Sums.orderFree(col("similarity").multiply(col("recency"))).as("nb_raw"), count(lit(1)).as("nb_count"));
@@ -79,9 +90,13 @@ public final class Discovery {
     Dataset<Row> byAls = alsForCustomers.join(customers, "customer_id")
         .select(col("customer_id"), col("product_id"), col("score").as("als_raw"));
 
-    Dataset<Row> byPopularity = d.popularityWeight() > 0
-        ? customers.crossJoin(popular.select(col("product_id"), col("score").as("pop_raw")))
-        : customers.crossJoin(popular.select(col("product_id"), col("score").as("pop_raw")).limit(0));
+    Dataset<Row> byPopularity = customers.crossJoin(popular.select(col("product_id"), col("score").as("pop_raw")));
+
+    // A signal without weight is not computed at all (an empty relation: the optimizer drops its branch).
+    byNeighbours = d.neighboursWeight() > 0 ? byNeighbours : byNeighbours.limit(0);
+    byAls = d.alsWeight() > 0 ? byAls : byAls.limit(0);
+    byCooccurrence = d.cooccurrenceWeight() > 0 ? byCooccurrence : byCooccurrence.limit(0);
+    byPopularity = d.popularityWeight() > 0 ? byPopularity : byPopularity.limit(0);
 
     Dataset<Row> all = Joins.outer(Joins.outer(Joins.outer(byNeighbours, byAls, "customer_id", "product_id"),
         byCooccurrence, "customer_id", "product_id"), byPopularity, "customer_id", "product_id");

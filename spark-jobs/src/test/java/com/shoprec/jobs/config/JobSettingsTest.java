@@ -17,7 +17,7 @@ class JobSettingsTest {
     assertEquals(90, s.activeDays());
     assertEquals(500, s.segments().heavyMinOrders());
     assertEquals(100, s.segments().lightMaxOrders());
-    assertEquals(0.6, s.segments().discoveryShare().get("LIGHT"));
+    assertEquals(0.35, s.segments().discoveryShare().get("LIGHT"));
     assertEquals(0.0, s.segments().discoveryShare().get("HEAVY"));
     assertEquals(8, s.redis().ttlDays());
     assertEquals("customer_id", s.input().columns().customerId());

@@ -57,7 +57,7 @@ class QualityGatesIT extends SparkTestBase {
   private static int job(String... extra) {
     List<String> args = new ArrayList<>(List.of("--input", orders.toString(), "--redis-url", stores.redisUrl(),
         "--database-url", stores.jdbcUrl(), "--set", "shoprec.job.list-size=3",
-        "--set", "shoprec.job.als.rank=2", "--set", "shoprec.job.als.max-iter=2",
+        "--set", "shoprec.job.als.rank=2", "--set", "shoprec.job.als.max-iter=2", "--set", "shoprec.job.als.blocks=2",
         // six customers can never reach this: the gate must fail
         "--set", "shoprec.job.gates.min-customers=1000"));
     args.addAll(List.of(extra));

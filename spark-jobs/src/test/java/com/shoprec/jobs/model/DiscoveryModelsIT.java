@@ -140,6 +140,47 @@ class DiscoveryModelsIT extends SparkTestBase {
     assertEquals("{\"popular\":1.0}", p.getAs("reason"));
   }
 
+  /**
+   * c1's neighbours: c2 (0.5) bought a two days before b; c3 (0.25) bought a and d. Neighbours' signal
+   * alone, no decay: a 0.75, b 0.5, d 0.25. One neighbour: c2's a and b only. One product per neighbour:
+   * c2's b (its most recent) and c3's a (same day as d; the smaller id).
+   */
+  @Test
+  void theNeighboursSignalIsBoundedToTheNearestNeighboursAndTheirRecentProducts() {
+    Dataset<Row> active = spark.createDataFrame(List.of(RowFactory.create("c1")),
+        new StructType().add("customer_id", DataTypes.StringType));
+    Dataset<Row> neighbours = spark.createDataFrame(List.of(RowFactory.create("c1", "c2", 0.5),
+            RowFactory.create("c1", "c3", 0.25)),
+        new StructType().add("customer_id", DataTypes.StringType).add("similar_customer_id", DataTypes.StringType)
+            .add("similarity", DataTypes.DoubleType));
+    StructType cp = new StructType().add("customer_id", DataTypes.StringType).add("product_id", DataTypes.StringType)
+        .add("last_ts", DataTypes.TimestampType).add("days_since_last", DataTypes.DoubleType);
+    Timestamp t = Timestamp.valueOf("2011-12-01 00:00:00");
+    Timestamp earlier = Timestamp.valueOf("2011-11-29 00:00:00");
+    Dataset<Row> customerProducts = spark.createDataFrame(List.of(RowFactory.create("c1", "w", t, 0.0),
+        RowFactory.create("c2", "a", earlier, 2.0), RowFactory.create("c2", "b", t, 0.0),
+        RowFactory.create("c3", "a", t, 0.0), RowFactory.create("c3", "d", t, 0.0)), cp);
+    StructType scored = new StructType().add("customer_id", DataTypes.StringType)
+        .add("product_id", DataTypes.StringType).add("score", DataTypes.DoubleType);
+    Dataset<Row> none = spark.createDataFrame(List.<Row>of(), scored);
+    Dataset<Row> noPairs = spark.createDataFrame(List.<Row>of(), new StructType()
+        .add("product_id", DataTypes.StringType).add("other_product_id", DataTypes.StringType)
+        .add("confidence", DataTypes.DoubleType));
+    Dataset<Row> noPopular = spark.createDataFrame(List.<Row>of(), new StructType()
+        .add("product_id", DataTypes.StringType).add("score", DataTypes.DoubleType));
+    JobSettings.Discovery onlyNeighbours = settings("shoprec.job.discovery.neighbours-half-life-days", 1e12)
+        .discovery().withWeights(1, 0, 0, 0);
+
+    java.util.function.Function<JobSettings.Discovery, Map<String, Double>> scores = d ->
+        Discovery.candidates(active, neighbours, customerProducts, none, noPairs, noPopular, d).collectAsList()
+            .stream().collect(Collectors.toMap(r -> r.<String>getAs("product_id"),
+                r -> Math.round(r.<Double>getAs("score") * 1e6) / 1e6)); // 2^(-2 days / 1e12 days) is not 1
+
+    assertEquals(Map.of("a", 1.0, "b", 0.666667, "d", 0.333333), scores.apply(onlyNeighbours));
+    assertEquals(Map.of("a", 1.0, "b", 1.0), scores.apply(onlyNeighbours.withNeighbourBounds(1, 100)));
+    assertEquals(Map.of("b", 1.0, "a", 0.5), scores.apply(onlyNeighbours.withNeighbourBounds(100, 1)));
+  }
+
   @Test
   void alsIsSeededAndNeverProposesWhatWasBought() {
     StructType s = new StructType().add("customer_id", DataTypes.StringType).add("product_id", DataTypes.StringType)
