@@ -45,7 +45,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Future;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.slf4j.Logger;
@@ -158,7 +157,7 @@ public final class WeeklyRun {
     Models m;
     try (ModelRunner runner = new ModelRunner(spark, stages, settings.parallelModels())) {
       Future<Dataset<Row>> segmentsF = runner.submit("segments", () -> {
-        Dataset<Row> seg = Segments.compute(base.customers(), settings.segments()).segments().cache();
+        Dataset<Row> seg = materialize(Segments.compute(base.customers(), settings.segments()).segments());
         LOG.info("segments: {}", Segments.counts(seg));
         return seg;
       });
@@ -175,8 +174,12 @@ public final class WeeklyRun {
         return new AlsFactors.Result(materialize(r.customerFactors()), materialize(r.productFactors()),
             materialize(r.forCustomers()), materialize(r.forProducts()));
       });
-      Future<Cooccurrence.Result> cooccurrenceF = runner.submit("cooccurrence", () ->
-          Cooccurrence.compute(base.orderLines(), settings.cooccurrence()));
+      Future<Cooccurrence.Result> cooccurrenceF = runner.submit("cooccurrence", () -> {
+        Cooccurrence.Result r = Cooccurrence.compute(base.orderLines(), settings.cooccurrence());
+        Dataset<Row> pairs = materialize(r.pairs());
+        r.pairs().unpersist(); // the model's own cached copy
+        return new Cooccurrence.Result(pairs, r.stats());
+      });
       Future<Dataset<Row>> audienceF = runner.submit("audience", () -> materialize(ProductAudience.compute(
           ModelRunner.get(alsF).forProducts(), repurchase, settings.audience())));
       m = new Models(ModelRunner.get(segmentsF), ModelRunner.get(popularF), ModelRunner.get(neighboursF),
@@ -321,14 +324,17 @@ public final class WeeklyRun {
   private record Models(Dataset<Row> segments, Dataset<Row> popular, JaccardNeighbours.Result neighbours,
       AlsFactors.Result als, Cooccurrence.Result cooccurrence, Dataset<Row> audience) {}
 
+  /**
+   * {@code rows} computed now and kept without their lineage ({@link #withoutLineage}): a model's result is
+   * read by the lists, the gates, the payloads and the COPY, and a cached result would carry the model's whole
+   * plan into each of their plans, whose text Spark renders for every query and every re-plan.
+   */
   private static Dataset<Row> materialize(Dataset<Row> rows) {
-    Dataset<Row> cached = rows.cache();
-    cached.count();
-    return cached;
+    return withoutLineage(rows);
   }
 
   /**
-   * The run's Redis values by kind, each cached serialized and counted into {@code counts}: the customer lists,
+   * The run's Redis values by kind, each computed, kept without lineage and counted into {@code counts}: the customer lists,
    * the popular lists, similar products, product audiences and similar customers. Fails the run when the
    * customer lists do not number {@code customerLists}.
    */
@@ -354,9 +360,9 @@ public final class WeeklyRun {
     out.put(PayloadKind.SIMILAR_CUSTOMERS.keyPrefix(), RedisPayloads.lists(neighbours, PayloadKind.SIMILAR_CUSTOMERS,
         stamp));
     out.replaceAll((kind, kv) -> {
-      Dataset<Row> cached = kv.persist(StorageLevel.MEMORY_AND_DISK_SER());
-      counts.put(kind, cached.count());
-      return cached;
+      Dataset<Row> built = withoutLineage(kv);
+      counts.put(kind, built.count());
+      return built;
     });
     if (counts.get("weekly_recs") != customerLists) {
       throw new IllegalStateException("Redis: built " + counts.get("weekly_recs") + " customer lists of "
