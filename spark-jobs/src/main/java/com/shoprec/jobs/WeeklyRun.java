@@ -252,10 +252,9 @@ public final class WeeklyRun {
           started.getEpochSecond());
       // Every Redis value is built and counted before anything is published: the publishing stages then only
       // move bytes, and the time during which a failure leaves a half-written run is as short as it can be.
-      Map<String, Long> keyCounts = new LinkedHashMap<>();
-      Map<String, Dataset<Row>> payloads = stages.run("payloads", () -> payloads(m, lists, popularRows, stamp,
-          outputs.get("customer_lists"), keyCounts));
-      long built = keyCounts.values().stream().mapToLong(Long::longValue).sum();
+      Payloads payloads = stages.run("payloads", () -> payloads(m, lists, popularRows, stamp,
+          outputs.get("customer_lists")));
+      long built = payloads.keys();
       stages.rows("payloads", built);
       stages.run("postgres", () -> {
         tables.forEach((table, rows) -> outputs.put(table, pg.copy(rows, table, runId)));
@@ -263,7 +262,7 @@ public final class WeeklyRun {
         stages.rows("postgres", tables.keySet().stream().mapToLong(outputs::get).sum());
       });
       stages.run("redis", () -> {
-        long written = redis.write(unionAll(payloads.values()));
+        long written = redis.write(unionAll(payloads.byKind().values()));
         if (written != built) {
           throw new IllegalStateException("Redis: wrote " + written + " keys of " + built + "; not publishing");
         }
@@ -272,7 +271,7 @@ public final class WeeklyRun {
       });
       pg.recordOutputs(runId, outputs);
       stages.run("switch", () -> pg.publish(runId,
-          () -> redis.switchLive(runId, RedisPayloads.runInfo(stamp, keyCounts, Instant.now()))));
+          () -> redis.switchLive(runId, RedisPayloads.runInfo(stamp, payloads.counts(), Instant.now()))));
       published = true;
       LOG.info("run {} published: {}", runId, outputs);
       retain(pg, redis);
@@ -333,13 +332,21 @@ public final class WeeklyRun {
     return withoutLineage(rows);
   }
 
+  /** The run's Redis values (key, value rows) by kind, and how many keys each kind has. */
+  private record Payloads(Map<String, Dataset<Row>> byKind, Map<String, Long> counts) {
+    long keys() {
+      return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
   /**
-   * The run's Redis values by kind, each computed, kept without lineage and counted into {@code counts}: the customer lists,
-   * the popular lists, similar products, product audiences and similar customers. Fails the run when the
+   * The run's Redis values by kind, each computed, kept without lineage and counted: the customer lists, the
+   * popular lists, similar products, product audiences and similar customers. Fails the run when the
    * customer lists do not number {@code customerLists}.
    */
-  private Map<String, Dataset<Row>> payloads(Models m, Dataset<Row> lists, List<Row> popularRows,
-      RedisPayloads.RunStamp stamp, long customerLists, Map<String, Long> counts) {
+  private Payloads payloads(Models m, Dataset<Row> lists, List<Row> popularRows, RedisPayloads.RunStamp stamp,
+      long customerLists) {
+    Map<String, Long> counts = new LinkedHashMap<>();
     Map<String, Dataset<Row>> out = new LinkedHashMap<>();
     out.put("weekly_recs", RedisPayloads.customerLists(lists, stamp));
     out.put("popular", RedisPayloads.popularLists(spark, popularRows, settings.listSize(), stamp));
@@ -368,7 +375,7 @@ public final class WeeklyRun {
       throw new IllegalStateException("Redis: built " + counts.get("weekly_recs") + " customer lists of "
           + customerLists + "; not publishing");
     }
-    return out;
+    return new Payloads(out, counts);
   }
 
   /**
