@@ -64,9 +64,12 @@ public final class EvaluationRun {
 
   /** Discovery shares of the sweep. */
   static final double[] SHARE_SWEEP = {0.0, 0.2, 0.35, 0.5, 0.6, 0.8, 1.0};
-  /** Variants of the discovery blend always measured (see {@link #discoveryVariant}). */
-  static final List<String> DISCOVERY_VARIANTS = List.of("discovery[nb=50,each=50]", "discovery[nb=20,each=20]",
-      "discovery[nb=100,each=1000]", "discovery[hl=1000]", "discovery[hl=30]", "discovery[hl=7]",
+  /**
+   * Variants of the discovery blend always measured (see {@link #discoveryVariant}), each one step from the
+   * defaults (none equal to them: that blend is {@code discovery} already).
+   */
+  static final List<String> DISCOVERY_VARIANTS = List.of("discovery[nb=30,each=30]", "discovery[nb=20,each=20]",
+      "discovery[nb=100,each=1000]", "discovery[hl=1000]", "discovery[hl=14]", "discovery[hl=7]",
       "discovery[w=0.6/0.2/0.2/0]", "discovery[w=0.4/0.4/0.2/0]", "discovery[w=0.5/0.5/0/0]",
       "discovery[w=0.4/0.2/0.2/0.2]");
   private static final java.util.regex.Pattern VARIANT =
@@ -102,7 +105,7 @@ public final class EvaluationRun {
   private Outcome evaluate() {
     int k = settings.listSize();
     // a misspelt variant stops the evaluation now, not after the models are trained
-    settings.evaluationMethods().stream().filter(m -> m.startsWith("discovery[") && !m.startsWith("discovery[als"))
+    settings.evaluationMethods().stream().filter(EvaluationRun::isDiscoveryVariant)
         .forEach(m -> discoveryVariant(m, settings.discovery()));
     Dataset<Row> orders = stages.run("read", () -> {
       Dataset<Row> valid = OrderValidation.classify(OrdersReader.read(spark, settings.input()), settings.input())
@@ -153,8 +156,8 @@ public final class EvaluationRun {
     // shoprec.job.evaluation.methods): bounds on the neighbours' signal (what the lists' cost grows with),
     // weights, recency of the neighbours' purchases, popularity.
     List<String> variants = new java.util.ArrayList<>(DISCOVERY_VARIANTS);
-    settings.evaluationMethods().stream().filter(m -> !variants.contains(m) && m.startsWith("discovery[")
-        && !m.startsWith("discovery[als")).forEach(variants::add);
+    settings.evaluationMethods().stream().filter(m -> isDiscoveryVariant(m) && !variants.contains(m))
+        .forEach(variants::add);
     for (String variant : variants) {
       methods.put(variant, top(signals.discovery(discoveryVariant(variant, d)), k));
     }
@@ -223,6 +226,11 @@ public final class EvaluationRun {
       }
     });
     return chosen;
+  }
+
+  /** A name of the form {@code discovery[…]}, other than the blend with the cheaper ALS. */
+  private static boolean isDiscoveryVariant(String method) {
+    return method.startsWith("discovery[") && !method.startsWith("discovery[als");
   }
 
   /**

@@ -157,30 +157,30 @@ public final class WeeklyRun {
     Models m;
     try (ModelRunner runner = new ModelRunner(spark, stages, settings.parallelModels())) {
       Future<Dataset<Row>> segmentsF = runner.submit("segments", () -> {
-        Dataset<Row> seg = materialize(Segments.compute(base.customers(), settings.segments()).segments());
+        Dataset<Row> seg = withoutLineage(Segments.compute(base.customers(), settings.segments()).segments());
         LOG.info("segments: {}", Segments.counts(seg));
         return seg;
       });
       JobSettings.Popularity pop = settings.popularity();
-      Future<Dataset<Row>> popularF = runner.submit("popularity", () -> materialize(Popularity.compute(
+      Future<Dataset<Row>> popularF = runner.submit("popularity", () -> withoutLineage(Popularity.compute(
           base.orderLines(), ModelRunner.get(segmentsF), catalog, pop.halfLifeDays(), pop.windowDays(),
           pop.listSize())));
       Future<JaccardNeighbours.Result> neighboursF = runner.submit("neighbours", () -> {
         JaccardNeighbours.Result r = JaccardNeighbours.compute(base.customerProducts(), settings.neighbours());
-        return new JaccardNeighbours.Result(materialize(r.neighbours()), r.stats());
+        return new JaccardNeighbours.Result(withoutLineage(r.neighbours()), r.stats());
       });
       Future<AlsFactors.Result> alsF = runner.submit("als", () -> {
         AlsFactors.Result r = AlsFactors.train(base.customerProducts(), settings.als(), settings.audience().alsCandidates());
-        return new AlsFactors.Result(materialize(r.customerFactors()), materialize(r.productFactors()),
-            materialize(r.forCustomers()), materialize(r.forProducts()));
+        return new AlsFactors.Result(withoutLineage(r.customerFactors()), withoutLineage(r.productFactors()),
+            withoutLineage(r.forCustomers()), withoutLineage(r.forProducts()));
       });
       Future<Cooccurrence.Result> cooccurrenceF = runner.submit("cooccurrence", () -> {
         Cooccurrence.Result r = Cooccurrence.compute(base.orderLines(), settings.cooccurrence());
-        Dataset<Row> pairs = materialize(r.pairs());
+        Dataset<Row> pairs = withoutLineage(r.pairs());
         r.pairs().unpersist(); // the model's own cached copy
         return new Cooccurrence.Result(pairs, r.stats());
       });
-      Future<Dataset<Row>> audienceF = runner.submit("audience", () -> materialize(ProductAudience.compute(
+      Future<Dataset<Row>> audienceF = runner.submit("audience", () -> withoutLineage(ProductAudience.compute(
           ModelRunner.get(alsF).forProducts(), repurchase, settings.audience())));
       m = new Models(ModelRunner.get(segmentsF), ModelRunner.get(popularF), ModelRunner.get(neighboursF),
           ModelRunner.get(alsF), ModelRunner.get(cooccurrenceF), ModelRunner.get(audienceF));
@@ -323,15 +323,6 @@ public final class WeeklyRun {
   private record Models(Dataset<Row> segments, Dataset<Row> popular, JaccardNeighbours.Result neighbours,
       AlsFactors.Result als, Cooccurrence.Result cooccurrence, Dataset<Row> audience) {}
 
-  /**
-   * {@code rows} computed now and kept without their lineage ({@link #withoutLineage}): a model's result is
-   * read by the lists, the gates, the payloads and the COPY, and a cached result would carry the model's whole
-   * plan into each of their plans, whose text Spark renders for every query and every re-plan.
-   */
-  private static Dataset<Row> materialize(Dataset<Row> rows) {
-    return withoutLineage(rows);
-  }
-
   /** The run's Redis values (key, value rows) by kind, and how many keys each kind has. */
   private record Payloads(Map<String, Dataset<Row>> byKind, Map<String, Long> counts) {
     long keys() {
@@ -379,11 +370,12 @@ public final class WeeklyRun {
   }
 
   /**
-   * {@code rows} computed once and kept, with its lineage cut: the lists' plan holds every model's plan, and
-   * Spark writes a query's whole plan as text (tens of megabytes here) on every update of every query that
-   * reads them (the gates, the payloads, the COPY), which cost more than the queries themselves. A local
-   * checkpoint: the blocks stay with the executors, as a cache does, and no files are left behind; losing an
-   * executor after the lists then fails the run (a rerun recomputes) where a cache would recompute them.
+   * {@code rows} computed now and kept, with its lineage cut: the models' results, the lists and the Redis
+   * values. A cached result would carry its whole plan (the lists' holds every model's) into every query that
+   * reads it (the lists, the gates, the payloads, the COPY), and Spark writes a query's whole plan as text (tens
+   * of megabytes here) on every update of every such query, which cost more than the queries themselves. A
+   * local checkpoint: the blocks stay with the executors, as a cache does, and no files are left behind; losing
+   * an executor after them then fails the run (a rerun recomputes) where a cache would recompute them.
    */
   private static Dataset<Row> withoutLineage(Dataset<Row> rows) {
     return rows.localCheckpoint(true);

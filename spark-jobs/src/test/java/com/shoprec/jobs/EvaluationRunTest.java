@@ -71,4 +71,12 @@ class EvaluationRunTest {
     assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[nb]", d))
         .getMessage().contains("is not a discovery variant"));
   }
+
+  @Test
+  void theDefaultSweepParsesAndNeverRepeatsTheDefaults() {
+    JobSettings.Discovery d = JobSettings.of(Map.of("shoprec.job.input.path", "x")).discovery();
+    for (String variant : EvaluationRun.DISCOVERY_VARIANTS) {
+      assertTrue(!EvaluationRun.discoveryVariant(variant, d).equals(d), variant + " is the default blend again");
+    }
+  }
 }
