@@ -15,9 +15,13 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Jaccard neighbours on a few literal customers whose similarities are simple fractions. */
+/**
+ * Jaccard neighbours on a few literal customers whose similarities are simple fractions, each test with both
+ * ways of scoring the candidate pairs (in memory and by joins).
+ */
 class JaccardNeighboursIT extends SparkTestBase {
 
   private static JobSettings.Neighbours settings(Object... keyValues) {
@@ -61,9 +65,10 @@ class JaccardNeighboursIT extends SparkTestBase {
     return m;
   }
 
-  @Test
-  void exactSimilaritiesRanksAndCommonProductsAboveTheThreshold() {
-    JaccardNeighbours.Result r = JaccardNeighbours.compute(fiveCustomers(), settings("min-similarity", 0.22));
+  @ParameterizedTest
+  @EnumSource(value = JaccardNeighbours.Scoring.class, names = {"IN_MEMORY", "BY_JOINS"})
+  void exactSimilaritiesRanksAndCommonProductsAboveTheThreshold(JaccardNeighbours.Scoring scoring) {
+    JaccardNeighbours.Result r = JaccardNeighbours.compute(fiveCustomers(), settings("min-similarity", 0.22), scoring);
     // c2–c3 at 1/5 is under 0.22
     assertEquals(Map.of(
         "c1>c2", 0.75 + " 1 3", "c1>c3", 0.25 + " 2 1",
@@ -81,35 +86,40 @@ class JaccardNeighboursIT extends SparkTestBase {
     assertEquals(0, st.cappedCustomers());
   }
 
-  @Test
-  void lowerThresholdKeepsOneFifth() {
-    Map<String, String> m = byPair(JaccardNeighbours.compute(fiveCustomers(), settings("min-similarity", 0.2))
+  @ParameterizedTest
+  @EnumSource(value = JaccardNeighbours.Scoring.class, names = {"IN_MEMORY", "BY_JOINS"})
+  void lowerThresholdKeepsOneFifth(JaccardNeighbours.Scoring scoring) {
+    Map<String, String> m = byPair(JaccardNeighbours.compute(fiveCustomers(), settings("min-similarity", 0.2), scoring)
         .neighbours());
     assertEquals(10, m.size());
     assertEquals(0.2 + " 2 1", m.get("c2>c3"));
     assertEquals(0.2 + " 3 1", m.get("c3>c2"));
   }
 
-  @Test
-  void topKKeepsTheBestPerCustomer() {
-    Map<String, String> m = byPair(JaccardNeighbours.compute(fiveCustomers(), settings("top-k", 1)).neighbours());
+  @ParameterizedTest
+  @EnumSource(value = JaccardNeighbours.Scoring.class, names = {"IN_MEMORY", "BY_JOINS"})
+  void topKKeepsTheBestPerCustomer(JaccardNeighbours.Scoring scoring) {
+    Map<String, String> m = byPair(JaccardNeighbours.compute(fiveCustomers(), settings("top-k", 1), scoring)
+        .neighbours());
     assertEquals(Set.of("c1>c2", "c2>c1", "c3>c4", "c4>c5", "c5>c4"), m.keySet());
     assertEquals(1.0 / 3 + " 1 1", m.get("c3>c4"));
   }
 
-  @Test
-  void tiesRankBySimilarCustomerId() {
+  @ParameterizedTest
+  @EnumSource(value = JaccardNeighbours.Scoring.class, names = {"IN_MEMORY", "BY_JOINS"})
+  void tiesRankBySimilarCustomerId(JaccardNeighbours.Scoring scoring) {
     // x {q1,q2}: y {q1} and z {q2} both at 1/2
-    Map<String, String> m = byPair(JaccardNeighbours.compute(purchases("x:q1,q2", "z:q2", "y:q1"), settings())
+    Map<String, String> m = byPair(JaccardNeighbours.compute(purchases("x:q1,q2", "z:q2", "y:q1"), settings(), scoring)
         .neighbours());
     assertEquals(Map.of("x>y", 0.5 + " 1 1", "x>z", 0.5 + " 2 1", "y>x", 0.5 + " 1 1", "z>x", 0.5 + " 1 1"), m);
   }
 
-  @Test
-  void sizeBoundPrunesBeforeScoring() {
+  @ParameterizedTest
+  @EnumSource(value = JaccardNeighbours.Scoring.class, names = {"IN_MEMORY", "BY_JOINS"})
+  void sizeBoundPrunesBeforeScoring(JaccardNeighbours.Scoring scoring) {
     // s {a} and l {a, b1..b4}: J = 1/5 < 0.25, pruned from sizes alone, never scored
     JaccardNeighbours.Result r = JaccardNeighbours.compute(purchases("s:a", "l:a,b1,b2,b3,b4"),
-        settings("min-similarity", 0.25));
+        settings("min-similarity", 0.25), scoring);
     assertEquals(0, r.stats().candidatePairs());
     assertEquals(0, r.stats().keptPairs());
   }
@@ -120,11 +130,12 @@ class JaccardNeighboursIT extends SparkTestBase {
    * d3..d6 (seeded) is left out of pop's list and finds no one; d1 no longer finds d3..d6 (J 1/2): the cap
    * costs recall, never exactness.
    */
-  @Test
-  void pairsFoundThroughOtherProductsWhenABuyerListIsCappedAreExact() {
+  @ParameterizedTest
+  @EnumSource(value = JaccardNeighbours.Scoring.class, names = {"IN_MEMORY", "BY_JOINS"})
+  void pairsFoundThroughOtherProductsWhenABuyerListIsCappedAreExact(JaccardNeighbours.Scoring scoring) {
     assertCappedAtThree(JaccardNeighbours.compute(
         purchases("d1:pop,x", "d2:pop,x,y", "d3:pop", "d4:pop", "d5:pop", "d6:pop"),
-        settings("max-buyers-per-product", 3)));
+        settings("max-buyers-per-product", 3), scoring));
   }
 
   /**
@@ -132,11 +143,12 @@ class JaccardNeighboursIT extends SparkTestBase {
    * C(min(6, c), 2) + C(min(2, c), 2) pairs at cap c, 4 at c = 3 and 7 at c = 4, so the job lowers the
    * configured cap of 300 to 3, with the same neighbours as the fixed cap of 3.
    */
-  @Test
-  void thePairBudgetLowersTheBuyerCap() {
+  @ParameterizedTest
+  @EnumSource(value = JaccardNeighbours.Scoring.class, names = {"IN_MEMORY", "BY_JOINS"})
+  void thePairBudgetLowersTheBuyerCap(JaccardNeighbours.Scoring scoring) {
     assertCappedAtThree(JaccardNeighbours.compute(
         purchases("d1:pop,x", "d2:pop,x,y", "d3:pop", "d4:pop", "d5:pop", "d6:pop"),
-        settings("max-pairs-per-customer", 1)));
+        settings("max-pairs-per-customer", 1), scoring));
   }
 
   private void assertCappedAtThree(JaccardNeighbours.Result r) {
@@ -160,10 +172,11 @@ class JaccardNeighboursIT extends SparkTestBase {
    * (2 buyers, b has 3) and still score 1 over both products; f3 {b} is alone in b's list, so f1–f3 (1/2)
    * is not found.
    */
-  @Test
-  void customersOverTheProductCapEnterWithTheirRarestProducts() {
+  @ParameterizedTest
+  @EnumSource(value = JaccardNeighbours.Scoring.class, names = {"IN_MEMORY", "BY_JOINS"})
+  void customersOverTheProductCapEnterWithTheirRarestProducts(JaccardNeighbours.Scoring scoring) {
     JaccardNeighbours.Result r = JaccardNeighbours.compute(purchases("f1:a,b", "f2:b,a", "f3:b"),
-        settings("max-products-per-customer", 1));
+        settings("max-products-per-customer", 1), scoring);
     assertEquals(Map.of("f1>f2", 1.0 + " 1 2", "f2>f1", 1.0 + " 1 2"), byPair(r.neighbours()));
     assertEquals(2, r.stats().cappedCustomers());
   }

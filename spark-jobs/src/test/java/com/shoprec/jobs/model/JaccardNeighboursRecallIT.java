@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Recall against brute force on a real slice: the Online Retail customers whose id hashes to 0 mod 3 (about
  * 1,450 customers, 89 k distinct customer–product pairs). The caps are lowered so that they bind on a slice
  * this small: 40 buyers per product (the slice's most popular product has about 300) and 150 products per
- * customer.
+ * customer. The pairs are scored in memory (what the job does when the product sets fit in a broadcast), and
+ * scoring them by joins must give the same rows.
  */
 class JaccardNeighboursRecallIT extends SparkTestBase {
 
@@ -39,7 +40,7 @@ class JaccardNeighboursRecallIT extends SparkTestBase {
     assertEquals(100, s.topK());
     assertEquals(0.05, s.minSimilarity());
 
-    JaccardNeighbours.Result r = JaccardNeighbours.compute(slice, s);
+    JaccardNeighbours.Result r = JaccardNeighbours.compute(slice, s, JaccardNeighbours.Scoring.IN_MEMORY);
     JaccardNeighbours.Stats st = r.stats();
     long n = st.customers();
     assertTrue(n > 1000 && n < 2000, "slice of " + n + " customers");
@@ -61,6 +62,12 @@ class JaccardNeighboursRecallIT extends SparkTestBase {
     assertTrue(st.candidatePairs() < allPairs, "fewer pairs scored than all pairs");
     // the job never lists more than K, and only pairs at or above the threshold
     assertEquals(0, r.neighbours().where(col("rank").gt(s.topK()).or(col("similarity").lt(s.minSimilarity()))).count());
+
+    // Scoring the pairs by joins finds the very same rows, ranks included, and counts the same pairs.
+    JaccardNeighbours.Result joins = JaccardNeighbours.compute(slice, s, JaccardNeighbours.Scoring.BY_JOINS);
+    assertEquals(st, joins.stats());
+    assertEquals(0, r.neighbours().exceptAll(joins.neighbours()).count());
+    assertEquals(0, joins.neighbours().exceptAll(r.neighbours()).count());
     slice.unpersist();
     all.unpersist();
     truth.unpersist();
