@@ -38,33 +38,45 @@ public final class Cooccurrence {
 
   /** {@code orderLines}: order_id, product_id (any other columns ignored; duplicates counted once). */
   public static Result compute(Dataset<Row> orderLines, JobSettings.Cooccurrence s) {
-    Dataset<Row> baskets = orderLines.select("order_id", "product_id").distinct()
-        .withColumn("basket_size", count(lit(1)).over(Window.partitionBy("order_id")))
+    // Orders and products are keyed by their 64-bit hashes while pairs are counted: the self-join, the shuffle
+    // and the count then work on longs, not strings (at 2 M order lines the string keys' hash lookups were most
+    // of the model's time). Two ids with the same hash (odds about n²/2⁶⁵) would merge; the product ids are
+    // joined back before the ranking, whose ties go to the smaller other_product_id as before.
+    Dataset<Row> products = orderLines.select(col("product_id")).distinct()
+        .select(xxhash64(col("product_id")).as("item"), col("product_id"));
+    Dataset<Row> baskets = orderLines
+        .select(xxhash64(col("order_id")).as("basket"), xxhash64(col("product_id")).as("item"),
+            xxhash64(col("product_id"), lit(s.seed())).as("draw"))
+        .distinct()
+        .withColumn("basket_size", count(lit(1)).over(Window.partitionBy("basket")))
         .cache();
-    long orders = baskets.select("order_id").distinct().count();
-    long capped = baskets.where(col("basket_size").gt(s.maxBasketSize())).select("order_id").distinct().count();
+    long orders = baskets.select("basket").distinct().count();
+    long capped = baskets.where(col("basket_size").gt(s.maxBasketSize())).select("basket").distinct().count();
 
-    Dataset<Row> productOrders = baskets.groupBy("product_id").agg(count(lit(1)).as("n"));
+    Dataset<Row> productOrders = baskets.groupBy("item").agg(count(lit(1)).as("n"));
     Dataset<Row> sampled = baskets
-        .withColumn("pick", row_number().over(Window.partitionBy("order_id")
-            .orderBy(xxhash64(col("product_id"), lit(s.seed())), col("product_id"))))
+        .withColumn("pick", row_number().over(Window.partitionBy("basket").orderBy(col("draw"), col("item"))))
         .where(col("pick").leq(s.maxBasketSize()))
-        .select("order_id", "product_id");
+        .select("basket", "item");
 
-    Dataset<Row> a = sampled.withColumnRenamed("product_id", "a");
-    Dataset<Row> b = sampled.withColumnRenamed("product_id", "b").withColumnRenamed("order_id", "order_b");
-    Dataset<Row> upper = a.join(b, a.col("order_id").equalTo(b.col("order_b")).and(a.col("a").lt(b.col("b"))))
+    Dataset<Row> a = sampled.select(col("basket"), col("item").as("a"));
+    Dataset<Row> b = sampled.select(col("basket").as("basket_b"), col("item").as("b"));
+    Dataset<Row> upper = a.join(b, a.col("basket").equalTo(b.col("basket_b")).and(a.col("a").lt(b.col("b"))))
         .groupBy("a", "b").agg(count(lit(1)).as("co_count"))
         .where(col("co_count").geq(s.minCoCount()));
-    Dataset<Row> both = upper.select(col("a").as("product_id"), col("b").as("other_product_id"), col("co_count"))
-        .unionByName(upper.select(col("b").as("product_id"), col("a").as("other_product_id"), col("co_count")));
+    Dataset<Row> both = upper.select(col("a").as("item"), col("b").as("other"), col("co_count"))
+        .unionByName(upper.select(col("b").as("item"), col("a").as("other"), col("co_count")));
 
-    Dataset<Row> na = productOrders.withColumnRenamed("product_id", "pa").withColumnRenamed("n", "n_a");
-    Dataset<Row> nb = productOrders.withColumnRenamed("product_id", "pb").withColumnRenamed("n", "n_b");
+    Dataset<Row> na = productOrders.select(col("item").as("pa"), col("n").as("n_a"));
+    Dataset<Row> nb = productOrders.select(col("item").as("pb"), col("n").as("n_b"));
+    Dataset<Row> namesA = products.select(col("item").as("ia"), col("product_id"));
+    Dataset<Row> namesB = products.select(col("item").as("ib"), col("product_id").as("other_product_id"));
     Column co = col("co_count").cast("double");
     Dataset<Row> measured = both
-        .join(na, both.col("product_id").equalTo(na.col("pa")))
-        .join(nb, both.col("other_product_id").equalTo(nb.col("pb")))
+        .join(na, both.col("item").equalTo(na.col("pa")))
+        .join(nb, both.col("other").equalTo(nb.col("pb")))
+        .join(namesA, both.col("item").equalTo(namesA.col("ia")))
+        .join(namesB, both.col("other").equalTo(namesB.col("ib")))
         .withColumn("support", co.divide(orders))
         .withColumn("confidence", co.divide(col("n_a")))
         .withColumn("lift", co.multiply(orders).divide(col("n_a").multiply(col("n_b"))))
