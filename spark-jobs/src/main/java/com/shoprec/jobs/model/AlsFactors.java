@@ -1,7 +1,6 @@
 package com.shoprec.jobs.model;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.row_number;
 
 import com.shoprec.jobs.config.JobSettings;
@@ -19,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * needs them) and back. Seeded; checkpoints every few iterations when a checkpoint directory is set.
  *
  * <p>Outputs: factors per customer and product (float arrays), the top products per customer that the
- * customer has not bought (for discovery), and the top customers per product (for audiences).
+ * customer has not bought (for discovery), and the top customers per product (for audiences), both chosen by
+ * {@link FactorTopK} (ties to the smaller id).
  */
 public final class AlsFactors {
 
@@ -71,16 +71,14 @@ public final class AlsFactors {
         .select(col("product_id"), col("features").as("factors"));
 
     Dataset<Row> bought = customerProducts.select("customer_id", "product_id");
-    Dataset<Row> forCustomers = model.recommendForAllUsers(s.candidatesPerCustomer())
-        .select(col("cidx"), explode(col("recommendations")).as("r"))
-        .select(col("cidx"), col("r.pidx").as("pidx"), col("r.rating").cast("double").as("score"))
+    Dataset<Row> forCustomers = FactorTopK.topK(model.userFactors(), model.itemFactors(), s.candidatesPerCustomer())
+        .select(col("query").as("cidx"), col("target").as("pidx"), col("score").cast("double").as("score"))
         .join(customers, "cidx").join(products, "pidx")
         .select("customer_id", "product_id", "score");
     forCustomers = Joins.without(forCustomers, bought, "customer_id", "product_id");
 
-    Dataset<Row> forProducts = model.recommendForAllItems(audienceCandidates)
-        .select(col("pidx"), explode(col("recommendations")).as("r"))
-        .select(col("pidx"), col("r.cidx").as("cidx"), col("r.rating").cast("double").as("score"))
+    Dataset<Row> forProducts = FactorTopK.topK(model.itemFactors(), model.userFactors(), audienceCandidates)
+        .select(col("query").as("pidx"), col("target").as("cidx"), col("score").cast("double").as("score"))
         .join(customers, "cidx").join(products, "pidx")
         .select("product_id", "customer_id", "score");
     return new Result(customerFactors, productFactors, forCustomers, forProducts);
