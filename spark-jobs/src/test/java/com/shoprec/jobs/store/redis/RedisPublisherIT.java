@@ -89,15 +89,18 @@ class RedisPublisherIT extends SparkTestBase {
         kv(KEYS.popularAll("r1"), "{\"scope\":\"all\"}"),
         kv(KEYS.fallback("r1"), "{\"week\":\"2011_W49\"}"));
     Dataset<Row> kv = dataset(rows, 6);
-    assertTrue(kv.rdd().getNumPartitions() >= 3);
-    List<Integer> sizes = kv.javaRDD().glom().map(List::size).collect();
-    assertTrue(sizes.contains(0), "fixture needs an empty partition: " + sizes);
-    long nonEmpty = sizes.stream().filter(s -> s > 0).count();
+    int writers = spark.sparkContext().defaultParallelism();
+    assertTrue(kv.rdd().getNumPartitions() > writers);
 
     long connectionsBefore = connectionsReceived();
     assertEquals(5, publisher.write(kv));
-    // one PING on the driver, then one connection per non-empty partition and none for the empty one
-    assertEquals(1 + nonEmpty, connectionsReceived() - connectionsBefore);
+    // one PING on the driver, then one connection per writing task: the six partitions go to one task per core
+    assertEquals(1 + writers, connectionsReceived() - connectionsBefore);
+
+    // one row in six partitions: one writing task has rows, and the other opens no connection
+    connectionsBefore = connectionsReceived();
+    assertEquals(1, publisher.write(dataset(rows.subList(0, 1), 6)));
+    assertEquals(1 + 1, connectionsReceived() - connectionsBefore);
 
     for (Row row : rows) {
       byte[] key = row.getString(0).getBytes(StandardCharsets.UTF_8);
