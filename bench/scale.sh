@@ -13,7 +13,8 @@
 # >= 0.3 x redis-benchmark -P 16 SET; Postgres loads >= 0.7 x psql \copy.
 #
 # Environment: SEED (42), XMX (job heap, 8g), MASTER (local[2]), JOB_TIMEOUT seconds per run (5400), KEEP=1 keeps
-# the work dir (logs) under /tmp.
+# the work dir (logs) under /tmp, JOB_JAVA_OPTS more options for the job's JVM (a GC log, a flight recording:
+# JOB_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/job.jfr').
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -110,7 +111,8 @@ run_size() {
   echo "== $size: $input ($(du -h "$input" | cut -f1)), load $(load)" >&2
   load > "$out/load-start"
   start=$(date +%s.%N)
-  timeout "$JOB_TIMEOUT" java "-Xmx$XMX" "${OPTS[@]}" -Dspark.master="$MASTER" \
+  # shellcheck disable=SC2086
+  timeout "$JOB_TIMEOUT" java "-Xmx$XMX" "${OPTS[@]}" ${JOB_JAVA_OPTS:-} -Dspark.master="$MASTER" \
     -cp "$WORK/job.jar:$(cat "$WORK/local-classpath.txt")" com.shoprec.jobs.RecommendationJob \
     --input "$input" --redis-url "$redis_url" --database-url "$database_url" > "$out/job.log" 2>&1 \
     || { echo "job failed for $size (exit $?):" >&2; tail -30 "$out/job.log" >&2; exit 1; }
