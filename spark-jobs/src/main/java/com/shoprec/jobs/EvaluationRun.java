@@ -137,8 +137,8 @@ public final class EvaluationRun {
         RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache());
     Dataset<Row> neighbours = stages.run("neighbours", () ->
         JaccardNeighbours.compute(base.customerProducts(), settings.neighbours()).neighbours().cache());
-    AlsFactors.Result als = stages.run("als", () ->
-        AlsFactors.train(base.customerProducts(), settings.als(), settings.audience().alsCandidates()));
+    AlsFactors.Result als = stages.run("als", () -> AlsFactors.train(AlsFactors.preferences(base, settings.als()),
+        settings.als(), settings.audience().alsCandidates()));
     Dataset<Row> alsForCustomers = als.forCustomers().cache();
     Dataset<Row> cooccurrence = stages.run("cooccurrence", () ->
         Cooccurrence.compute(base.orderLines(), settings.cooccurrence()).pairs());
@@ -161,16 +161,21 @@ public final class EvaluationRun {
     for (String variant : variants) {
       methods.put(variant, top(signals.discovery(discoveryVariant(variant, d)), k));
     }
-    // ALS at half the rank and iterations, trained only when one of its two methods is measured
+    // Other ALS models, each trained only when one of its two methods is measured: half the rank and
+    // iterations, and preferences from order counts instead of time-decayed orders.
     JobSettings.Als small = settings.als().withRankAndIterations(CHEAP_ALS_RANK, CHEAP_ALS_ITERATIONS);
-    String cheap = "[rank=" + small.rank() + ",iter=" + small.maxIter() + "]";
-    if (measures("als" + cheap) || measures("discovery[als" + cheap + "]")) {
-      Dataset<Row> cheapAls = stages.run("als" + cheap, () -> AlsFactors.train(base.customerProducts(), small,
-          settings.audience().alsCandidates())).forCustomers().cache();
-      methods.put("als" + cheap, top(cheapAls.join(evaluated.select("customer_id"), "customer_id"), k));
-      methods.put("discovery[als" + cheap + "]", top(new Signals(evaluated, neighbours, base, cheapAls, cooccurrence,
-          popularAll).discovery(d), k));
-    }
+    Map<String, JobSettings.Als> otherAls = new LinkedHashMap<>();
+    otherAls.put("[rank=" + small.rank() + ",iter=" + small.maxIter() + "]", small);
+    otherAls.put("[counts]", settings.als().withPreferenceHalfLife(0));
+    otherAls.forEach((name, model) -> {
+      if (measures("als" + name) || measures("discovery[als" + name + "]")) {
+        Dataset<Row> other = stages.run("als" + name, () -> AlsFactors.train(AlsFactors.preferences(base, model),
+            model, settings.audience().alsCandidates())).forCustomers().cache();
+        methods.put("als" + name, top(other.join(evaluated.select("customer_id"), "customer_id"), k));
+        methods.put("discovery[als" + name + "]", top(new Signals(evaluated, neighbours, base, other, cooccurrence,
+            popularAll).discovery(d), k));
+      }
+    });
     Dataset<Row> none = blended.limit(0);
     methods.put("popular-new", ranks(WeeklyLists.build(evaluated, none, none, base.customerProducts(),
         new ListAssembler(k, Map.of(), overall), k)));

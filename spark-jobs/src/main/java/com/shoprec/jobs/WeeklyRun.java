@@ -170,7 +170,8 @@ public final class WeeklyRun {
         return new JaccardNeighbours.Result(withoutLineage(r.neighbours()), r.stats());
       });
       Future<AlsFactors.Result> alsF = runner.submit("als", () -> {
-        AlsFactors.Result r = AlsFactors.train(base.customerProducts(), settings.als(), settings.audience().alsCandidates());
+        AlsFactors.Result r = AlsFactors.train(AlsFactors.preferences(base, settings.als()), settings.als(),
+            settings.audience().alsCandidates());
         return new AlsFactors.Result(withoutLineage(r.customerFactors()), withoutLineage(r.productFactors()),
             withoutLineage(r.forCustomers()), withoutLineage(r.forProducts()));
       });

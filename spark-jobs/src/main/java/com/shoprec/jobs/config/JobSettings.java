@@ -69,13 +69,24 @@ public final class JobSettings implements Serializable {
     }
   }
 
+  /**
+   * preferenceHalfLifeDays: the preference of a customer for a product is the sum over its orders of
+   * 2^(−age / half-life); 0: the number of orders.
+   */
   public record Als(int rank, double regParam, double alpha, int maxIter, long seed, int checkpointInterval,
-      int blockSize, int candidatesPerCustomer, String checkpointDir, int blocks) implements Serializable {
+      int blockSize, int candidatesPerCustomer, String checkpointDir, int blocks, double preferenceHalfLifeDays)
+      implements Serializable {
 
     /** The same model with another rank and number of iterations. */
     public Als withRankAndIterations(int newRank, int iterations) {
       return new Als(newRank, regParam, alpha, iterations, seed, checkpointInterval, blockSize, candidatesPerCustomer,
-          checkpointDir, blocks);
+          checkpointDir, blocks, preferenceHalfLifeDays);
+    }
+
+    /** The same model with another preference half-life (0: order counts). */
+    public Als withPreferenceHalfLife(double days) {
+      return new Als(rank, regParam, alpha, maxIter, seed, checkpointInterval, blockSize, candidatesPerCustomer,
+          checkpointDir, blocks, days);
     }
   }
 
@@ -230,7 +241,8 @@ public final class JobSettings implements Serializable {
         atLeast(a.getInt("block-size"), 1, "shoprec.job.als.block-size"),
         atLeast(a.getInt("candidates-per-customer"), 1, "shoprec.job.als.candidates-per-customer"),
         a.getString("checkpoint-dir").trim(),
-        atLeast(a.getInt("blocks"), 1, "shoprec.job.als.blocks"));
+        atLeast(a.getInt("blocks"), 1, "shoprec.job.als.blocks"),
+        nonNegative(a.getDouble("preference-half-life-days"), "shoprec.job.als.preference-half-life-days"));
     Config co = job.getConfig("cooccurrence");
     this.cooccurrence = new Cooccurrence(
         atLeast(co.getInt("min-co-count"), 1, "shoprec.job.cooccurrence.min-co-count"),

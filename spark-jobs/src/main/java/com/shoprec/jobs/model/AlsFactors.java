@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Spark MLlib ALS with implicit preferences: the preference of a customer for a product is the number of
- * orders containing it, its confidence {@code 1 + alpha × count}. Ids are mapped to dense integers (ALS
+ * Spark MLlib ALS with implicit preferences: the preference of a customer for a product is the sum over the
+ * orders containing it of 2^(−age / half-life) (or the number of those orders), its confidence
+ * {@code 1 + alpha × preference}. Ids are mapped to dense integers (ALS
  * needs them) and back. Seeded; checkpoints every few iterations when a checkpoint directory is set.
  *
  * <p>Outputs: factors per customer and product (float arrays), the top products per customer that the
@@ -36,13 +37,26 @@ public final class AlsFactors {
 
   private AlsFactors() {}
 
-  /** {@code customerProducts}: customer_id, product_id, times_bought. */
-  public static Result train(Dataset<Row> customerProducts, JobSettings.Als s, int audienceCandidates) {
-    Dataset<Row> customers = index(customerProducts, "customer_id", "cidx");
-    Dataset<Row> products = index(customerProducts, "product_id", "pidx");
-    Dataset<Row> ratings = customerProducts.select("customer_id", "product_id", "times_bought")
+  /**
+   * The preference of each customer for each product bought: customer_id, product_id, preference — the sum
+   * over its orders of 2^(−age / {@code preferenceHalfLifeDays}), or the number of orders when that is 0.
+   */
+  public static Dataset<Row> preferences(BaseTables base, JobSettings.Als s) {
+    if (s.preferenceHalfLifeDays() == 0) {
+      return base.customerProducts().select(col("customer_id"), col("product_id"),
+          col("times_bought").cast("double").as("preference"));
+    }
+    return base.orderLines().groupBy("customer_id", "product_id")
+        .agg(Sums.orderFree(BaseTables.decay(col("age_days"), s.preferenceHalfLifeDays())).as("preference"));
+  }
+
+  /** {@code preferences}: customer_id, product_id, preference (see {@link #preferences}). */
+  public static Result train(Dataset<Row> preferences, JobSettings.Als s, int audienceCandidates) {
+    Dataset<Row> customers = index(preferences, "customer_id", "cidx");
+    Dataset<Row> products = index(preferences, "product_id", "pidx");
+    Dataset<Row> ratings = preferences.select("customer_id", "product_id", "preference")
         .join(customers, "customer_id").join(products, "product_id")
-        .select(col("cidx"), col("pidx"), col("times_bought").cast("float").as("rating"))
+        .select(col("cidx"), col("pidx"), col("preference").cast("float").as("rating"))
         .cache();
 
     ALS als = new ALS()
@@ -61,7 +75,6 @@ public final class AlsFactors {
         .setColdStartStrategy("drop");
     long started = System.nanoTime();
     ALSModel model = als.fit(ratings);
-    model.setBlockSize(s.blockSize());
     LOG.info("ALS: rank {}, {} iterations, {} ratings, trained in {} ms", s.rank(), s.maxIter(), ratings.count(),
         (System.nanoTime() - started) / 1_000_000);
 
@@ -70,14 +83,15 @@ public final class AlsFactors {
     Dataset<Row> productFactors = model.itemFactors().join(products, col("id").equalTo(col("pidx")))
         .select(col("product_id"), col("features").as("factors"));
 
-    Dataset<Row> bought = customerProducts.select("customer_id", "product_id");
-    Dataset<Row> forCustomers = FactorTopK.topK(model.userFactors(), model.itemFactors(), s.candidatesPerCustomer())
+    Dataset<Row> bought = preferences.select("customer_id", "product_id");
+    Dataset<Row> forCustomers = FactorTopK.topK(model.userFactors(), model.itemFactors(), s.candidatesPerCustomer(),
+        s.blockSize())
         .select(col("query").as("cidx"), col("target").as("pidx"), col("score").cast("double").as("score"))
         .join(customers, "cidx").join(products, "pidx")
         .select("customer_id", "product_id", "score");
     forCustomers = Joins.without(forCustomers, bought, "customer_id", "product_id");
 
-    Dataset<Row> forProducts = FactorTopK.topK(model.itemFactors(), model.userFactors(), audienceCandidates)
+    Dataset<Row> forProducts = FactorTopK.topK(model.itemFactors(), model.userFactors(), audienceCandidates, s.blockSize())
         .select(col("query").as("pidx"), col("target").as("cidx"), col("score").cast("double").as("score"))
         .join(customers, "cidx").join(products, "pidx")
         .select("product_id", "customer_id", "score");

@@ -30,7 +30,8 @@ import scala.collection.Seq;
  * in Spark's version those took about half of the ALS stage at 2 M order lines (a flight recording).
  *
  * <p>The targets (factors of the other side) are broadcast as one float array; each task scores its queries in
- * blocks of {@link #QUERY_BLOCK} against chunks of {@link #TARGET_CHUNK} targets with one {@code sgemm} each.
+ * blocks of {@link #QUERY_BLOCK} against chunks of targets ({@code shoprec.job.als.block-size}, {@link
+ * #TARGET_CHUNK} by default) with one {@code sgemm} each.
  * Ties go to the smaller target id.
  */
 final class FactorTopK {
@@ -57,21 +58,26 @@ final class FactorTopK {
    * target, score (float), the best {@code k} targets of every query (fewer when there are fewer targets).
    */
   static Dataset<Row> topK(Dataset<Row> queries, Dataset<Row> targets, int k) {
+    return topK(queries, targets, k, TARGET_CHUNK);
+  }
+
+  /** {@link #topK(Dataset, Dataset, int)} with {@code chunk} targets per matrix product. */
+  static Dataset<Row> topK(Dataset<Row> queries, Dataset<Row> targets, int k, int chunk) {
     Matrix t = collect(targets);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(queries.sparkSession().sparkContext());
     Broadcast<Matrix> shared = jsc.broadcast(t);
     Dataset<Row> packed = queries.select(col("id"), packFloats().apply(col("features")).as("features"));
     return queries.sparkSession().createDataFrame(packed.javaRDD().mapPartitions(
-        (FlatMapFunction<Iterator<Row>, Row>) rows -> score(rows, shared.value(), k)), SCHEMA);
+        (FlatMapFunction<Iterator<Row>, Row>) rows -> score(rows, shared.value(), k, chunk)), SCHEMA);
   }
 
   /** The rows of one partition of queries (id, packed features), scored against every target. */
-  static Iterator<Row> score(Iterator<Row> rows, Matrix targets, int k) {
+  static Iterator<Row> score(Iterator<Row> rows, Matrix targets, int k, int chunk) {
     int rank = targets.rank();
     BLAS blas = BLAS.getInstance();
     float[] block = new float[QUERY_BLOCK * rank];
     int[] blockIds = new int[QUERY_BLOCK];
-    float[] scores = new float[TARGET_CHUNK * QUERY_BLOCK];
+    float[] scores = new float[chunk * QUERY_BLOCK];
     Best[] best = new Best[QUERY_BLOCK];
     for (int q = 0; q < QUERY_BLOCK; q++) {
       best[q] = new Best(Math.min(k, targets.rows()));
@@ -93,8 +99,8 @@ final class FactorTopK {
             best[n].clear();
             n++;
           }
-          for (int from = 0; from < targets.rows(); from += TARGET_CHUNK) {
-            int m = Math.min(TARGET_CHUNK, targets.rows() - from);
+          for (int from = 0; from < targets.rows(); from += chunk) {
+            int m = Math.min(chunk, targets.rows() - from);
             // scores (m × n, column-major) = targets[from, from + m)ᵀ × block: one column per query
             blas.sgemm("T", "N", m, n, rank, 1f, targets.values(), from * rank, rank, block, 0, rank, 0f, scores, 0, m);
             for (int q = 0; q < n; q++) {

@@ -196,8 +196,9 @@ class DiscoveryModelsIT extends SparkTestBase {
     Dataset<Row> cp = spark.createDataFrame(rows, s);
     JobSettings.Als a = settings("shoprec.job.als.rank", 4, "shoprec.job.als.max-iter", 5,
         "shoprec.job.als.candidates-per-customer", 10).als();
-    AlsFactors.Result first = AlsFactors.train(cp, a, 5);
-    AlsFactors.Result second = AlsFactors.train(cp, a, 5);
+    Dataset<Row> prefs = cp.withColumnRenamed("times_bought", "preference");
+    AlsFactors.Result first = AlsFactors.train(prefs, a, 5);
+    AlsFactors.Result second = AlsFactors.train(prefs, a, 5);
 
     assertEquals(12, first.customerFactors().count());
     assertEquals(4, first.productFactors().first().<Object>getList(1).size());
