@@ -71,6 +71,21 @@ class ModelsIT extends SparkTestBase {
   }
 
   @Test
+  void alsPreferencesAreTimeDecayedOrdersOrOrderCounts() {
+    // c1's p1: orders 39, 19 and 9 days before as-of (o2 lists it twice: one order)
+    Row decayed = AlsFactors.preferences(base, settings.als())
+        .where("customer_id = 'c1' AND product_id = 'p1'").first();
+    assertEquals(30.0, settings.als().preferenceHalfLifeDays());
+    assertEquals(Math.pow(2, -39 / 30.0) + Math.pow(2, -19 / 30.0) + Math.pow(2, -9 / 30.0),
+        (double) decayed.getAs("preference"), 1e-12);
+    Row counts = AlsFactors.preferences(base, settings.als().withPreferenceHalfLife(0))
+        .where("customer_id = 'c1' AND product_id = 'p1'").first();
+    assertEquals(3.0, (double) counts.getAs("preference"));
+    assertEquals(base.customerProducts().count(), AlsFactors.preferences(base, settings.als()).count(),
+        "one row per customer and product");
+  }
+
+  @Test
   void segmentsFollowTheThresholds() {
     Map<String, String> bySegment = segments.collectAsList().stream()
         .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
