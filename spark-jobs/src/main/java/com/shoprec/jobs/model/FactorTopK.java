@@ -157,58 +157,31 @@ final class FactorTopK {
    * The best k (target position, score): higher score first, then smaller position (positions follow the ids).
    * A heap with the worst at the root.
    */
-  static final class Best {
-    private final int k;
+  static final class Best extends WorstFirstHeap {
     private final int[] position;
     private final float[] score;
-    private int size;
 
     Best(int k) {
-      this.k = k;
+      super(k);
       this.position = new int[k];
       this.score = new float[k];
     }
 
-    void clear() {
-      size = 0;
-    }
-
-    private boolean worse(int i, int j) {
+    @Override
+    protected boolean worse(int i, int j) {
       return score[i] < score[j] || (score[i] == score[j] && position[i] > position[j]);
     }
 
     void offer(int p, float s) {
-      if (size == k) {
+      if (size < k) {
+        position[size] = p;
+        score[size] = s;
+        added();
+      } else if (k > 0 && s > score[0]) {
         // positions arrive in increasing order, so an equal score never beats the root
-        if (k == 0 || s <= score[0]) {
-          return;
-        }
         position[0] = p;
         score[0] = s;
-        int i = 0;
-        while (true) {
-          int l = 2 * i + 1;
-          int r = l + 1;
-          int w = i;
-          if (l < size && worse(l, w)) {
-            w = l;
-          }
-          if (r < size && worse(r, w)) {
-            w = r;
-          }
-          if (w == i) {
-            return;
-          }
-          swap(i, w);
-          i = w;
-        }
-      }
-      position[size] = p;
-      score[size] = s;
-      int i = size++;
-      while (i > 0 && worse(i, (i - 1) / 2)) {
-        swap(i, (i - 1) / 2);
-        i = (i - 1) / 2;
+        rootReplaced();
       }
     }
 
@@ -224,7 +197,8 @@ final class FactorTopK {
       }
     }
 
-    private void swap(int i, int j) {
+    @Override
+    protected void swap(int i, int j) {
       int p = position[i];
       float s = score[i];
       position[i] = position[j];

@@ -236,34 +236,24 @@ final class InMemoryNeighbours {
    * The best {@code k} by similarity descending, then customer number ascending: a binary heap with the worst
    * kept at the root.
    */
-  static final class TopK {
-    private final int k;
+  static final class TopK extends WorstFirstHeap {
     private final int[] other;
     private final double[] similarity;
     private final int[] common;
-    private int size;
 
     TopK(int k) {
-      this.k = k;
+      super(k);
       this.other = new int[k];
       this.similarity = new double[k];
       this.common = new int[k];
-    }
-
-    void clear() {
-      size = 0;
-    }
-
-    boolean full() {
-      return size == k;
     }
 
     double worstSimilarity() {
       return similarity[0];
     }
 
-    /** Whether entry i ranks below entry j. */
-    private boolean worse(int i, int j) {
+    @Override
+    protected boolean worse(int i, int j) {
       return similarity[i] < similarity[j] || (similarity[i] == similarity[j] && other[i] > other[j]);
     }
 
@@ -273,33 +263,10 @@ final class InMemoryNeighbours {
       }
       if (size < k) {
         set(size, b, s, c);
-        int i = size++;
-        while (i > 0 && worse(i, (i - 1) / 2)) {
-          swap(i, (i - 1) / 2);
-          i = (i - 1) / 2;
-        }
-        return;
-      }
-      if (s < similarity[0] || (s == similarity[0] && b > other[0])) {
-        return;
-      }
-      set(0, b, s, c);
-      int i = 0;
-      while (true) {
-        int l = 2 * i + 1;
-        int r = l + 1;
-        int w = i;
-        if (l < size && worse(l, w)) {
-          w = l;
-        }
-        if (r < size && worse(r, w)) {
-          w = r;
-        }
-        if (w == i) {
-          return;
-        }
-        swap(i, w);
-        i = w;
+        added();
+      } else if (s > similarity[0] || (s == similarity[0] && b < other[0])) {
+        set(0, b, s, c);
+        rootReplaced();
       }
     }
 
@@ -319,7 +286,8 @@ final class InMemoryNeighbours {
       common[i] = c;
     }
 
-    private void swap(int i, int j) {
+    @Override
+    protected void swap(int i, int j) {
       int o = other[i];
       double s = similarity[i];
       int c = common[i];
