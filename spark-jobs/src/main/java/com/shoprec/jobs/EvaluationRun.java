@@ -233,7 +233,7 @@ public final class EvaluationRun {
     return chosen;
   }
 
-  /** A name of the form {@code discovery[…]}, other than the blend with the cheaper ALS. */
+  /** A name of the form {@code discovery[…]}, other than the blends with another ALS ({@code discovery[als…]}). */
   private static boolean isDiscoveryVariant(String method) {
     return method.startsWith("discovery[") && !method.startsWith("discovery[als");
   }

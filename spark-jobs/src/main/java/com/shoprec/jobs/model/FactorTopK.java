@@ -95,7 +95,7 @@ final class FactorTopK {
           while (n < QUERY_BLOCK && rows.hasNext()) {
             Row r = rows.next();
             blockIds[n] = r.getInt(0);
-            ByteBuffer.wrap((byte[]) r.get(1)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(block, n * rank, rank);
+            unpackFloats((byte[]) r.get(1), block, n * rank);
             best[n].clear();
             n++;
           }
@@ -137,10 +137,14 @@ final class FactorTopK {
     float[] values = new float[rows.size() * rank];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = rows.get(i).getInt(0);
-      ByteBuffer.wrap((byte[]) rows.get(i).get(1)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
-          .get(values, i * rank, rank);
+      unpackFloats((byte[]) rows.get(i).get(1), values, i * rank);
     }
     return new Matrix(ids, values, rank);
+  }
+
+  /** The floats packed by {@link #packFloats} into {@code into} from {@code offset}. */
+  private static void unpackFloats(byte[] packed, float[] into, int offset) {
+    ByteBuffer.wrap(packed).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(into, offset, packed.length / Float.BYTES);
   }
 
   private static UserDefinedFunction packFloats() {
@@ -187,12 +191,7 @@ final class FactorTopK {
 
     /** Rows (query, target id, score), best first. */
     void emit(int query, int[] ids, List<Row> out) {
-      Integer[] order = new Integer[size];
-      for (int i = 0; i < size; i++) {
-        order[i] = i;
-      }
-      java.util.Arrays.sort(order, (x, y) -> worse(x, y) ? 1 : worse(y, x) ? -1 : 0);
-      for (int i : order) {
+      for (int i : bestFirst()) {
         out.add(RowFactory.create(query, ids[position[i]], score[i]));
       }
     }

@@ -102,11 +102,10 @@ final class InMemoryNeighbours {
 
   /**
    * What one task did. candidatePairs: pairs that met in the index and passed the size bound, each counted
-   * once (on the side of the smaller number); scored: similarities computed (each side scores its own).
+   * once (on the side of the smaller number).
    */
   static final class Counts {
     long candidatePairs;
-    long scored;
   }
 
   /**
@@ -212,14 +211,13 @@ final class InMemoryNeighbours {
         if (b > a) {
           counts.candidatePairs++;
         }
-        if (best.full() && (double) Math.min(sizeA, sizeB) / (double) Math.max(sizeA, sizeB) < best.worstSimilarity()) {
+        if (best.full() && !JaccardNeighbours.canReach(sizeA, sizeB, best.worstSimilarity())) {
           continue;
         }
         int common = 0;
         for (int k = t.setStart()[b]; k < t.setStart()[b + 1]; k++) {
           common += (int) (marks[items[k] >>> 6] >>> items[k]) & 1;
         }
-        counts.scored++;
         double similarity = (double) common / (double) (sizeA + sizeB - common);
         if (similarity >= minSimilarity) {
           best.offer(b, similarity, common);
@@ -272,11 +270,9 @@ final class InMemoryNeighbours {
 
     List<Neighbour> sorted() {
       List<Neighbour> out = new ArrayList<>(size);
-      for (int i = 0; i < size; i++) {
+      for (int i : bestFirst()) {
         out.add(new Neighbour(other[i], similarity[i], common[i]));
       }
-      out.sort((x, y) -> x.similarity() != y.similarity()
-          ? Double.compare(y.similarity(), x.similarity()) : Integer.compare(x.other(), y.other()));
       return out;
     }
 

@@ -36,6 +36,20 @@ abstract class WorstFirstHeap {
     }
   }
 
+  /** The positions of the entries kept, best first. */
+  int[] bestFirst() {
+    Integer[] order = new Integer[size];
+    for (int i = 0; i < size; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (x, y) -> worse(x, y) ? 1 : worse(y, x) ? -1 : 0);
+    int[] out = new int[size];
+    for (int i = 0; i < size; i++) {
+      out[i] = order[i];
+    }
+    return out;
+  }
+
   /** The root was just overwritten by a better entry: moved down to its place. */
   protected void rootReplaced() {
     int i = 0;

@@ -98,11 +98,11 @@ public final class RedisPublisher {
     LongAccumulator written = keyValues.sparkSession().sparkContext().longAccumulator("redis keys written");
     try {
       // An action: Spark adds each successful task's accumulator update exactly once, retries included.
-      // One writing task per core (a connection and a pipeline each), however many partitions the payloads
-      // come in: on a small run, dozens of small tasks cost more in scheduling and connections than the writes.
+      // At most one writing task per core (a connection and a pipeline each), however many partitions the
+      // payloads come in: on a small run, dozens of small tasks cost more in scheduling and connections than the
+      // writes. Coalescing never adds partitions.
       int writers = Math.max(1, keyValues.sparkSession().sparkContext().defaultParallelism());
-      Dataset<Row> kv = keyValues.select("key", "value");
-      (kv.rdd().getNumPartitions() > writers ? kv.coalesce(writers) : kv)
+      keyValues.select("key", "value").coalesce(writers)
           .foreachPartition(new WriteKeyValuesFn(target, ttlSeconds, pipelineBatch, written));
     } catch (Exception e) { // SparkException is checked but not declared by foreachPartition
       throw fromTaskFailure(e);
