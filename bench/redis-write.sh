@@ -3,12 +3,14 @@
 # foreachPartition), both on Spark local[2], next to redis-benchmark's pipelined SET on the same machine.
 #
 #   bench/redis-write.sh [KEYS]        (default 200000; ~1.2 KB values; loopback only)
+#   ITEMS=40 bench/redis-write.sh 50000   (~5 KB values, the job's mean value size at 2 M and 10 M lines)
 #
 # Starts a throw-away redis-server (no RDB, no AOF) on a free 127.0.0.1 port, stopped on exit.
-# Environment: ROUNDS (5, median; plus one warm-up), PARTITIONS (4), BATCH (1000), BENCH_TIMEOUT seconds (900).
+# Environment: ROUNDS (5, median; plus one warm-up), PARTITIONS (4), BATCH (1000), ITEMS per list (8),
+# BENCH_TIMEOUT seconds (900).
 #
-# redis-benchmark flags: -P 16 pipelines 16 requests per round trip; -t set only SET; -d 1200 values of
-# 1200 bytes (like our payloads); -n KEYS requests; -r KEYS random keys from a keyspace of KEYS (so it
+# redis-benchmark flags: -P 16 pipelines 16 requests per round trip; -t set only SET; -d values of the
+# generated payloads' mean size; -n KEYS requests; -r KEYS random keys from a keyspace of KEYS (so it
 # writes keys, not one key over and over); -c 8 eight connections (its default 50 would flood 2 cores);
 # -q one line of output.
 set -euo pipefail
@@ -17,6 +19,7 @@ KEYS=${1:-200000}
 ROUNDS=${ROUNDS:-5}
 PARTITIONS=${PARTITIONS:-4}
 BATCH=${BATCH:-1000}
+ITEMS=${ITEMS:-8}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,19 +65,20 @@ CP="$WORK/test-classes:$WORK/classes:$(cat "$WORK/classpath.txt")"
 
 echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on 127.0.0.1:$PORT; $(nproc) cores" >&2
 # shellcheck disable=SC2086
-timeout "$BENCH_TIMEOUT" java -Xmx4g $OPENS -cp "$CP" com.shoprec.jobs.store.redis.RedisWriteBench \
-  --port "$PORT" --keys "$KEYS" --partitions "$PARTITIONS" --rounds "$ROUNDS" --batch "$BATCH" \
+timeout "$BENCH_TIMEOUT" java -Xmx4g ${BENCH_JAVA_OPTS:-} $OPENS -cp "$CP" com.shoprec.jobs.store.redis.RedisWriteBench \
+  --port "$PORT" --keys "$KEYS" --partitions "$PARTITIONS" --rounds "$ROUNDS" --batch "$BATCH" --items "$ITEMS" \
   | tee "$WORK/java.out" | grep -v -e '^RESULT' -e '^REFUSED' >&2
 
 redis-cli -h 127.0.0.1 -p "$PORT" flushall >/dev/null
-BENCH_CMD="redis-benchmark -h 127.0.0.1 -p $PORT -P 16 -t set -d 1200 -n $KEYS -r $KEYS -q -c 8"
+VALUE_BYTES=$(sed -n 's/.*avg_value_bytes=\([0-9]*\).*/\1/p' "$WORK/java.out")
+BENCH_CMD="redis-benchmark -h 127.0.0.1 -p $PORT -P 16 -t set -d $VALUE_BYTES -n $KEYS -r $KEYS -q -c 8"
 echo "$BENCH_CMD" >&2
 REF=$(timeout "$BENCH_TIMEOUT" $BENCH_CMD 2>/dev/null | tr '\r' '\n' | grep '^SET:' | tail -1 \
   | sed 's/^SET: *\([0-9.]*\) requests per second.*/\1/')
 [[ -n "$REF" ]] || { echo "redis-benchmark gave no SET figure" >&2; exit 1; }
 
 echo
-printf '%-60s %12s %10s\n' "method ($KEYS keys, ~1.2 KB values)" "keys/s" "vs bench"
+printf '%-60s %12s %10s\n' "method ($KEYS keys, $VALUE_BYTES B mean value)" "keys/s" "vs bench"
 printf '%-60s %12.0f %10s\n' "redis-benchmark -P 16 -c 8 SET" "$REF" "1.00"
 grep '^RESULT' "$WORK/java.out" | while IFS=$'\t' read -r _ method rate; do
   printf '%-60s %12.0f %10.2f\n' "$method" "$rate" "$(awk -v a="$rate" -v b="$REF" 'BEGIN { print a / b }')"

@@ -6,6 +6,8 @@ import java.util.List;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -27,6 +29,7 @@ import redis.clients.jedis.params.SetParams;
 final class WriteKeyValuesFn implements ForeachPartitionFunction<Row> {
 
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(WriteKeyValuesFn.class);
 
   private final RedisTarget target;
   private final int ttlSeconds;
@@ -48,6 +51,9 @@ final class WriteKeyValuesFn implements ForeachPartitionFunction<Row> {
     SetParams ex = SetParams.setParams().ex(ttlSeconds);
     byte[][] keys = new byte[batch][];
     long ok = 0;
+    long bytes = 0;
+    long inRedis = 0; // ns spent handing commands to Jedis (blocks while the socket is full) and reading replies
+    long start = System.nanoTime();
     try (Jedis jedis = target.connect()) {
       while (rows.hasNext()) {
         // One chunk: queue up to `batch` SETs, then read all their replies before sending more, so
@@ -62,10 +68,16 @@ final class WriteKeyValuesFn implements ForeachPartitionFunction<Row> {
             throw new RedisWriteException("a row has a null " + (key == null ? "key" : "value for " + key));
           }
           keys[queued] = key.getBytes(StandardCharsets.UTF_8);
+          long before = System.nanoTime();
           pipeline.set(keys[queued], value, ex);
+          inRedis += System.nanoTime() - before;
+          bytes += value.length;
           queued++;
         }
-        ok += checkReplies(pipeline.syncAndReturnAll(), keys, queued);
+        long before = System.nanoTime();
+        List<Object> replies = pipeline.syncAndReturnAll();
+        inRedis += System.nanoTime() - before;
+        ok += checkReplies(replies, keys, queued);
       }
     } catch (JedisConnectionException e) {
       throw new RedisUnavailableException("writing to Redis at " + target.address() + " failed after "
@@ -75,6 +87,10 @@ final class WriteKeyValuesFn implements ForeachPartitionFunction<Row> {
           + e.getMessage(), e);
     }
     written.add(ok);
+    // Where a slow write spends its time: a partition mostly waiting on Redis points at the server (or its CPU).
+    LOG.info("wrote {} keys ({} MB of values) to Redis in {} ms, {} ms "
+        + "of it sending and waiting for replies", ok, bytes >> 20, (System.nanoTime() - start) / 1_000_000,
+        inRedis / 1_000_000);
   }
 
   /** The number of OK replies; throws on the first reply that is not OK, naming its key. */

@@ -32,13 +32,15 @@ import scala.Tuple2;
  * Write throughput of spark-redis's {@code toRedisKV} against {@link RedisPublisher#write}, on
  * {@code local[2]}, into a throw-away Redis (run by {@code bench/redis-write.sh}, not by the tests).
  *
- * <p>Generates N customer-shaped payloads of about 1.2 KB (8 items each, seeded) into a cached
+ * <p>Generates N customer-shaped payloads (8 items each by default, about 1.2 KB; 40 items make about 5 KB,
+ * the job's mean value size at scale; seeded) into a cached
  * {@code (key string, value binary)} Dataset, the job's input to either writer, before any timing.
  * Each round runs every method after FLUSHALL and checks DBSIZE == N. Prints one
  * {@code RESULT<TAB>method<TAB>keys/s} line per method: the median over the rounds, after an uncounted
  * warm-up round. Finally shows what each writer does when Redis refuses SETs (maxmemory too small).
  *
- * <p>Usage: {@code RedisWriteBench --port P [--keys 200000] [--partitions 4] [--rounds 5] [--batch 1000]}
+ * <p>Usage: {@code RedisWriteBench --port P [--keys 200000] [--partitions 4] [--rounds 5] [--batch 1000]
+ * [--items 8]}
  */
 public final class RedisWriteBench {
 
@@ -56,6 +58,7 @@ public final class RedisWriteBench {
     int partitions = Integer.parseInt(opts.getOrDefault("partitions", "4"));
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", "5"));
     int batch = Integer.parseInt(opts.getOrDefault("batch", "1000"));
+    int items = Integer.parseInt(opts.getOrDefault("items", "8"));
 
     SparkSession spark = SparkSession.builder()
         .master("local[2]")
@@ -69,15 +72,16 @@ public final class RedisWriteBench {
         .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     try {
-      run(spark, port, n, partitions, rounds, batch);
+      run(spark, port, n, partitions, rounds, batch, items);
     } finally {
       spark.stop();
     }
   }
 
-  private static void run(SparkSession spark, int port, int n, int partitions, int rounds, int batch) {
+  private static void run(SparkSession spark, int port, int n, int partitions, int rounds, int batch,
+      int items) {
     Dataset<Row> kv = spark.range(0, n, 1, partitions)
-        .mapPartitions(new GeneratePayloadsFn(), Encoders.row(KV))
+        .mapPartitions(new GeneratePayloadsFn(items), Encoders.row(KV))
         .cache();
     JavaRDD<Tuple2<String, String>> strings = kv.javaRDD().map(new ToStringPairFn()).cache();
     long rows = kv.count();
@@ -137,7 +141,7 @@ public final class RedisWriteBench {
         System.out.printf("RESULT\t%s\t%.0f%n", r.getKey(), sorted.get(sorted.size() / 2));
       }
 
-      refusedWrites(redis, redisContext, strings, redisConfig, defaults, publisher, kv, n);
+      refusedWrites(redis, redisContext, strings, redisConfig, defaults, publisher, kv, n, avgBytes);
     }
   }
 
@@ -146,10 +150,11 @@ public final class RedisWriteBench {
    * limit is a quarter of the data, so part of the keys go in and the rest is refused.
    */
   private static void refusedWrites(Jedis redis, RedisContext redisContext, JavaRDD<Tuple2<String, String>> strings,
-      RedisConfig redisConfig, ReadWriteConfig rw, RedisPublisher publisher, Dataset<Row> kv, int n) {
+      RedisConfig redisConfig, ReadWriteConfig rw, RedisPublisher publisher, Dataset<Row> kv, int n,
+      double avgBytes) {
     redis.flushAll();
     String used = info(redis, "used_memory");
-    long limit = Long.parseLong(used) + (long) n * 1300 / 4;
+    long limit = Long.parseLong(used) + (long) (n * (avgBytes + 100) / 4);
     redis.configSet("maxmemory", String.valueOf(limit));
     try {
       String outcome;
@@ -174,10 +179,14 @@ public final class RedisWriteBench {
     }
   }
 
-  /** Customer-shaped payloads: {@code weekly_recs:bench:<i>} with 8 seeded items, about 1.2 KB. */
+  /** Customer-shaped payloads: {@code weekly_recs:bench:<i>} with {@code itemsPerList} seeded items. */
   static final class GeneratePayloadsFn implements MapPartitionsFunction<Long, Row> {
     private static final long serialVersionUID = 1L;
-    private static final int ITEMS = 8;
+    private final int itemsPerList;
+
+    GeneratePayloadsFn(int itemsPerList) {
+      this.itemsPerList = itemsPerList;
+    }
 
     @Override
     public Iterator<Row> call(Iterator<Long> ids) {
@@ -194,8 +203,8 @@ public final class RedisWriteBench {
         public Row next() {
           long id = ids.next();
           SplittableRandom random = new SplittableRandom(id);
-          List<PayloadWriter.Item> items = new ArrayList<>(ITEMS);
-          for (int rank = 1; rank <= ITEMS; rank++) {
+          List<PayloadWriter.Item> items = new ArrayList<>(itemsPerList);
+          for (int rank = 1; rank <= itemsPerList; rank++) {
             String product = String.valueOf(20_000_000 + random.nextInt(10_000_000));
             items.add(new PayloadWriter.Item(product, Math.round(random.nextDouble() * 1e4) / 1e4, rank,
                 rank <= 4 ? PayloadWriter.SOURCE_REPURCHASE : PayloadWriter.SOURCE_DISCOVERY,
