@@ -17,6 +17,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class JobProcess {
 
+  /**
+   * The JIT of the JVMs tests start (job processes here, the loopback cluster's Master, Worker, driver and
+   * executors): C1 only. They live a minute or two on small data, where C2's compiler threads take more of the
+   * two cores than its faster code gives back (ClusterRunIT: 173 s to 132 s). The test JVM itself keeps C2:
+   * it runs for many minutes, and with C1 only the whole suite took two minutes longer.
+   */
+  static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
+
   final Process process;
   final Path stdout;
   final Path stderr;
@@ -39,6 +47,7 @@ final class JobProcess {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx768m");
     command.add("-XX:+UseSerialGC");
+    command.add(C1_ONLY);
     for (String line : Files.readAllLines(jvmOpts())) {
       if (!line.isBlank() && !line.startsWith("#")) {
         command.add(line.trim());

@@ -160,6 +160,8 @@ final class LoopbackSparkCluster implements AutoCloseable {
     // The launcher asks for the Scala version when it looks for jars/ and there is no build tree to tell it.
     env.put("SPARK_SCALA_VERSION", "2.12");
     env.put("SPARK_LOCAL_IP", "127.0.0.1");
+    // Inherited by the executors the Worker starts, so every JVM of the cluster runs C1 only (see JobProcess).
+    env.put("JAVA_TOOL_OPTIONS", JobProcess.C1_ONLY);
     env.putAll(extraEnv);
     Process p = builder.start();
     synchronized (processes) {
