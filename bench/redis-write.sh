@@ -5,9 +5,10 @@
 #   bench/redis-write.sh [KEYS]        (default 200000; ~1.2 KB values; loopback only)
 #   ITEMS=40 bench/redis-write.sh 50000   (~5 KB values, the job's mean value size at 2 M and 10 M lines)
 #
-# Starts a throw-away redis-server (no RDB, no AOF) on a free 127.0.0.1 port, stopped on exit.
+# Starts a throw-away redis-server (no RDB, no AOF) on a free 127.0.0.1 port, stopped on exit: the first
+# redis-server on PATH (put the embedded one's directory first to measure that server).
 # Environment: ROUNDS (5, median; plus one warm-up), PARTITIONS (4), BATCH (1000), ITEMS per list (8),
-# BENCH_TIMEOUT seconds (900).
+# BENCH_TIMEOUT seconds (900), BENCH_JAVA_OPTS more options for the benchmark's JVM.
 #
 # redis-benchmark flags: -P 16 pipelines 16 requests per round trip; -t set only SET; -d values of the
 # generated payloads' mean size; -n KEYS requests; -r KEYS random keys from a keyspace of KEYS (so it
