@@ -284,11 +284,11 @@ public final class EvaluationRun {
             + e.getMessage());
       }
     }
-    if (hl <= 0 || nb < 1 || each < 1 || recent < 1 || java.util.Arrays.stream(w).anyMatch(x -> x < 0)) {
-      throw new SettingsException("shoprec.job.evaluation.methods: " + name
-          + ": hl must be positive, nb, each and recent at least 1, weights not negative");
+    try {
+      return new JobSettings.Discovery(w[0], w[1], w[2], w[3], hl, recent, nb, each);
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": " + e.getMessage());
     }
-    return new JobSettings.Discovery(w[0], w[1], w[2], w[3], hl, recent, nb, each);
   }
 
   /** Whether the method is among those asked for (all are when none is named). */

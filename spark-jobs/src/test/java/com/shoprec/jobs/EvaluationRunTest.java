@@ -63,7 +63,11 @@ class EvaluationRunTest {
   void aBadDiscoveryVariantIsNamed() {
     JobSettings.Discovery d = JobSettings.of(Map.of("shoprec.job.input.path", "x")).discovery();
     assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[hl=0]", d))
-        .getMessage().contains("discovery[hl=0]: hl must be positive"));
+        .getMessage().contains("discovery[hl=0]: the neighbours' half-life must be positive"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[nb=0]", d))
+        .getMessage().contains("discovery[nb=0]: recent products (10), neighbours (0) and products per neighbour"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[pop=-1]", d))
+        .getMessage().contains("discovery[pop=-1]: discovery weights must not be negative"));
     assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[k=3]", d))
         .getMessage().contains("unknown key \"k\""));
     assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[w=1/2]", d))

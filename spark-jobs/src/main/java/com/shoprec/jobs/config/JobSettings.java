@@ -101,6 +101,26 @@ public final class JobSettings implements Serializable {
       double popularityWeight, double neighboursHalfLifeDays, int recentProducts, int maxNeighbours,
       int productsPerNeighbour) implements Serializable {
 
+    /**
+     * The blend's invariants, for every way a blend is made (the settings, which first name the failing
+     * setting; the evaluation's variants; {@link #withWeights}).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public Discovery {
+      if (!(neighboursWeight >= 0 && alsWeight >= 0 && cooccurrenceWeight >= 0 && popularityWeight >= 0)) {
+        throw new IllegalArgumentException("discovery weights must not be negative: " + neighboursWeight + "/"
+            + alsWeight + "/" + cooccurrenceWeight + "/" + popularityWeight);
+      }
+      if (!(neighboursHalfLifeDays > 0)) {
+        throw new IllegalArgumentException("the neighbours' half-life must be positive: " + neighboursHalfLifeDays);
+      }
+      if (recentProducts < 1 || maxNeighbours < 1 || productsPerNeighbour < 1) {
+        throw new IllegalArgumentException("recent products (" + recentProducts + "), neighbours (" + maxNeighbours
+            + ") and products per neighbour (" + productsPerNeighbour + ") must be at least 1");
+      }
+    }
+
     /** These weights, with the same half-life, recent products and bounds on the neighbours' signal. */
     public Discovery withWeights(double neighbours, double als, double cooccurrence, double popularity) {
       return new Discovery(neighbours, als, cooccurrence, popularity, neighboursHalfLifeDays, recentProducts,
