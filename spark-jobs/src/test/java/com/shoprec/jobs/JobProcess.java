@@ -20,7 +20,7 @@ final class JobProcess {
   /**
    * The JIT of the JVMs tests start (job processes here, the loopback cluster's Master, Worker, driver and
    * executors): C1 only. They live a minute or two on small data, where C2's compiler threads take more of the
-   * two cores than its faster code gives back (ClusterRunIT: 173 s to 132 s). The test JVM itself keeps C2:
+   * two cores than its faster code gives back (ClusterRunIT: 155 s to 98-112 s). The test JVM itself keeps C2:
    * it runs for many minutes, and with C1 only the whole suite took two minutes longer.
    */
   static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
