@@ -19,8 +19,9 @@ import org.postgresql.copy.PGCopyOutputStream;
 
 /**
  * Executor side of {@link PostgresStore#copy}: streams one partition's rows into
- * {@code COPY table (run_id, ...) FROM STDIN WITH (FORMAT csv)} over one connection, opened only when
- * the partition has rows, and adds the number of rows COPY reports to {@code loaded}.
+ * {@code COPY table (run_id, ...) FROM STDIN WITH (FORMAT csv)} over one connection, taken from
+ * {@link CopyConnections} only when the partition has rows and given back after a clean end, and adds the
+ * number of rows COPY reports to {@code loaded}.
  *
  * <p>A partition loads in one statement in auto-commit mode: all of its rows or none. On any failure the
  * COPY is cancelled before the connection closes (closing the stream would end the COPY and commit what
@@ -61,7 +62,9 @@ final class CopyPartitionFn implements ForeachPartitionFunction<Row> {
     }
     ZoneId zone = ZoneId.of(zoneId);
     long sent = 0;
-    try (Connection connection = target.connect()) {
+    Connection connection = null;
+    try {
+      connection = CopyConnections.borrow(target);
       PGCopyOutputStream copy = new PGCopyOutputStream(connection.unwrap(PGConnection.class), copySql, BUFFER);
       long rowsLoaded;
       try {
@@ -84,9 +87,19 @@ final class CopyPartitionFn implements ForeachPartitionFunction<Row> {
         throw e;
       }
       loaded.add(rowsLoaded);
+      CopyConnections.giveBack(target, connection); // the COPY ended and committed: nothing is left open
+      connection = null;
     } catch (IOException | SQLException e) {
       throw new StoreException("COPY into " + table + " for run " + runId + " at " + target.address()
           + " failed after " + sent + " rows of this partition: " + e.getMessage(), e);
+    } finally {
+      if (connection != null) {
+        try {
+          connection.close();
+        } catch (SQLException ignored) {
+          // the failure above is what matters
+        }
+      }
     }
   }
 }

@@ -202,6 +202,49 @@ class PostgresStoreIT extends SparkTestBase {
   }
 
   @Test
+  void copiesReuseTheirConnectionsAndReplaceOnesTheServerEnded() {
+    String run = store.beginRun("2011_W49", null, null);
+    String backends = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        + "AND application_name = 'shoprec' AND pid <> pg_backend_pid() ORDER BY pid";
+    List<List<Object>> before = query(backends); // the store's own connection
+    int slots = spark.sparkContext().defaultParallelism();
+
+    assertEquals(80L, copy(weekly("2011_W49", customers("a", 40)).repartition(8), "weekly_recommendations", run));
+    List<List<Object>> copying = new ArrayList<>(query(backends));
+    copying.removeAll(before);
+    // 8 partitions, but one connection per task slot at most, kept for the next COPY
+    assertTrue(!copying.isEmpty() && copying.size() <= slots, "COPY backends: " + copying);
+    assertEquals(copying.size(), CopyConnections.idleCount(target));
+
+    assertEquals(80L, copy(weekly("2011_W49", customers("b", 40)).repartition(8), "weekly_recommendations", run));
+    List<List<Object>> again = new ArrayList<>(query(backends));
+    again.removeAll(before);
+    assertEquals(copying, again, "the second COPY started no new backend");
+
+    // The server ends the idle connections: the next COPY notices, opens new ones and loads every row.
+    for (List<Object> pid : copying) {
+      assertEquals(true, query("SELECT pg_terminate_backend(" + pid.get(0) + ", 5000)").get(0).get(0)); // waits for it
+    }
+    assertEquals(80L, copy(weekly("2011_W49", customers("c", 40)).repartition(8), "weekly_recommendations", run));
+    List<List<Object>> replaced = new ArrayList<>(query(backends));
+    replaced.removeAll(before);
+    assertFalse(replaced.isEmpty());
+    assertTrue(replaced.stream().noneMatch(copying::contains), "reused an ended connection: " + replaced);
+    assertEquals(240L, count("SELECT count(*) FROM weekly_recommendations WHERE run_id = '" + run + "'"));
+
+    store.close(); // the job's end closes the idle COPY connections with the store
+    assertEquals(0, CopyConnections.idleCount(target));
+  }
+
+  private static String[] customers(String prefix, int n) {
+    String[] ids = new String[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = prefix + i;
+    }
+    return ids;
+  }
+
+  @Test
   void copyRefusesAMismatchedDatasetBeforeLoading() {
     String run = store.beginRun("2011_W49", null, null);
     Dataset<Row> wrong = weekly("2011_W49", "c1").withColumnRenamed("score", "scor");
