@@ -39,6 +39,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -107,6 +108,8 @@ public final class EvaluationRun {
     // a misspelt variant stops the evaluation now, not after the models are trained
     settings.evaluationMethods().stream().filter(EvaluationRun::isDiscoveryVariant)
         .forEach(m -> discoveryVariant(m, settings.discovery()));
+    settings.evaluationMethods().stream().map(EvaluationRun::alsSpec).flatMap(Optional::stream)
+        .forEach(spec -> alsVariant(spec, settings.als()));
     Dataset<Row> orders = stages.run("read", () -> {
       Dataset<Row> valid = OrderValidation.classify(OrdersReader.read(spark, settings.input()), settings.input())
           .where(col(OrderValidation.REASON).isNull())
@@ -162,11 +165,14 @@ public final class EvaluationRun {
       methods.put(variant, top(signals.discovery(discoveryVariant(variant, d)), k));
     }
     // Other ALS models, each trained only when one of its two methods is measured: half the rank and
-    // iterations, and preferences from order counts instead of time-decayed orders.
+    // iterations, preferences from order counts instead of time-decayed orders, and any other named in
+    // shoprec.job.evaluation.methods as als[…] or discovery[als[…]].
     JobSettings.Als small = settings.als().withRankAndIterations(CHEAP_ALS_RANK, CHEAP_ALS_ITERATIONS);
     Map<String, JobSettings.Als> otherAls = new LinkedHashMap<>();
     otherAls.put("[rank=" + small.rank() + ",iter=" + small.maxIter() + "]", small);
     otherAls.put("[counts]", settings.als().withPreferenceHalfLife(0));
+    settings.evaluationMethods().stream().map(EvaluationRun::alsSpec).flatMap(Optional::stream)
+        .forEach(spec -> otherAls.computeIfAbsent(spec, x -> alsVariant(x, settings.als())));
     otherAls.forEach((name, model) -> {
       if (measures("als" + name) || measures("discovery[als" + name + "]")) {
         Dataset<Row> other = stages.run("als" + name, () -> AlsFactors.train(AlsFactors.preferences(base, model),
@@ -236,6 +242,64 @@ public final class EvaluationRun {
   /** A name of the form {@code discovery[…]}, other than the blends with another ALS ({@code discovery[als…]}). */
   private static boolean isDiscoveryVariant(String method) {
     return method.startsWith("discovery[") && !method.startsWith("discovery[als");
+  }
+
+  /** The bracketed part of {@code als[…]} or {@code discovery[als[…]]} (e.g. {@code [alpha=40]}), if any. */
+  static Optional<String> alsSpec(String method) {
+    if (method.startsWith("als[") && method.endsWith("]")) {
+      return Optional.of(method.substring("als".length()));
+    }
+    if (method.startsWith("discovery[als[") && method.endsWith("]]")) {
+      return Optional.of(method.substring("discovery[als".length(), method.length() - 1));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The ALS model named by {@code [counts]} (preferences from order counts) or {@code [key=value,…]}: {@code a}
+   * with {@code rank}, {@code iter} (iterations), {@code alpha} (confidence scale), {@code reg} (regularization)
+   * or {@code hl} (preference half-life in days, 0 for order counts) changed, e.g. {@code [alpha=40,reg=1]}.
+   *
+   * @throws SettingsException naming the method, for an unknown key or a bad value
+   */
+  static JobSettings.Als alsVariant(String spec, JobSettings.Als a) {
+    String name = "als" + spec;
+    if (spec.equals("[counts]")) {
+      return a.withPreferenceHalfLife(0);
+    }
+    if (!spec.matches("\\[[a-z]+=[^,\\]]+(,[a-z]+=[^,\\]]+)*]")) {
+      throw new SettingsException("shoprec.job.evaluation.methods: \"" + name
+          + "\" is not an ALS variant like als[rank=64,alpha=40,reg=1,iter=10,hl=30] or als[counts]");
+    }
+    int rank = a.rank();
+    int iter = a.maxIter();
+    double alpha = a.alpha();
+    double reg = a.regParam();
+    double hl = a.preferenceHalfLifeDays();
+    for (String pair : spec.substring(1, spec.length() - 1).split(",")) {
+      String key = pair.substring(0, pair.indexOf('='));
+      String value = pair.substring(pair.indexOf('=') + 1);
+      try {
+        switch (key) {
+          case "rank" -> rank = Integer.parseInt(value);
+          case "iter" -> iter = Integer.parseInt(value);
+          case "alpha" -> alpha = Double.parseDouble(value);
+          case "reg" -> reg = Double.parseDouble(value);
+          case "hl" -> hl = Double.parseDouble(value);
+          default -> throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": unknown key \""
+              + key + "\" (rank, iter, alpha, reg, hl)");
+        }
+      } catch (NumberFormatException e) {
+        throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": bad value for " + key + ": "
+            + e.getMessage());
+      }
+    }
+    if (rank < 1 || iter < 1 || !(alpha >= 0) || !(reg >= 0) || !(hl >= 0)) {
+      throw new SettingsException("shoprec.job.evaluation.methods: " + name
+          + ": rank and iter must be at least 1; alpha, reg and hl at least 0");
+    }
+    return new JobSettings.Als(rank, reg, alpha, iter, a.seed(), a.checkpointInterval(), a.blockSize(),
+        a.candidatesPerCustomer(), a.checkpointDir(), a.blocks(), hl);
   }
 
   /**

@@ -83,4 +83,32 @@ class EvaluationRunTest {
       assertTrue(!EvaluationRun.discoveryVariant(variant, d).equals(d), variant + " is the default blend again");
     }
   }
+
+  @Test
+  void anAlsVariantChangesOnlyWhatItNames() {
+    JobSettings.Als a = JobSettings.of(Map.of("shoprec.job.input.path", "x")).als();
+    assertEquals(java.util.Optional.of("[alpha=40,reg=1]"), EvaluationRun.alsSpec("als[alpha=40,reg=1]"));
+    assertEquals(java.util.Optional.of("[rank=64]"), EvaluationRun.alsSpec("discovery[als[rank=64]]"));
+    assertEquals(java.util.Optional.empty(), EvaluationRun.alsSpec("discovery[hl=7]"));
+    JobSettings.Als v = EvaluationRun.alsVariant("[alpha=40,reg=1,rank=64,iter=12,hl=14]", a);
+    assertEquals(new JobSettings.Als(64, 1.0, 40.0, 12, a.seed(), a.checkpointInterval(), a.blockSize(),
+        a.candidatesPerCustomer(), a.checkpointDir(), a.blocks(), 14.0), v);
+    assertEquals(a.withPreferenceHalfLife(0), EvaluationRun.alsVariant("[counts]", a));
+    assertEquals(new JobSettings.Als(a.rank(), a.regParam(), 1.0, a.maxIter(), a.seed(), a.checkpointInterval(),
+        a.blockSize(), a.candidatesPerCustomer(), a.checkpointDir(), a.blocks(), a.preferenceHalfLifeDays()),
+        EvaluationRun.alsVariant("[alpha=1]", a));
+  }
+
+  @Test
+  void aBadAlsVariantIsNamed() {
+    JobSettings.Als a = JobSettings.of(Map.of("shoprec.job.input.path", "x")).als();
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.alsVariant("[beta=2]", a))
+        .getMessage().contains("als[beta=2]: unknown key \"beta\" (rank, iter, alpha, reg, hl)"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.alsVariant("[rank=0]", a))
+        .getMessage().contains("als[rank=0]: rank and iter must be at least 1"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.alsVariant("[alpha=x]", a))
+        .getMessage().contains("als[alpha=x]: bad value for alpha"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.alsVariant("[alpha]", a))
+        .getMessage().contains("is not an ALS variant"));
+  }
 }
