@@ -110,6 +110,7 @@ public final class EvaluationRun {
         .forEach(m -> discoveryVariant(m, settings.discovery()));
     settings.evaluationMethods().stream().map(EvaluationRun::alsSpec).flatMap(Optional::stream)
         .forEach(spec -> alsVariant(spec, settings.als()));
+    AlsFactors.ensureCheckpointDir(spark, settings.als());
     Dataset<Row> orders = stages.run("read", () -> {
       Dataset<Row> valid = OrderValidation.classify(OrdersReader.read(spark, settings.input()), settings.input())
           .where(col(OrderValidation.REASON).isNull())

@@ -149,7 +149,7 @@ public final class WeeklyRun {
     });
     stages.rows("base_tables", input.usedRows());
     Dataset<Row> repurchase = RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache();
-    ensureCheckpointDir();
+    AlsFactors.ensureCheckpointDir(spark, settings.als());
 
     // The catalog feeds popularity per category and is stored with the run (product names for analysts).
     Dataset<Row> catalog = settings.catalog().path() == null ? null
@@ -389,31 +389,6 @@ public final class WeeklyRun {
     }
     return all;
   }
-
-  /**
-   * ALS checkpoints its long lineage only where Spark has a checkpoint directory: the configured one
-   * ({@code shoprec.job.als.checkpoint-dir}), else a temporary one when the master is local.
-   */
-  private void ensureCheckpointDir() {
-    if (!spark.sparkContext().getCheckpointDir().isEmpty()) {
-      return;
-    }
-    String configured = settings.als().checkpointDir();
-    if (!configured.isEmpty()) {
-      spark.sparkContext().setCheckpointDir(configured);
-    } else if (spark.sparkContext().isLocal()) {
-      try {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("shoprec-checkpoints");
-        dir.toFile().deleteOnExit();
-        spark.sparkContext().setCheckpointDir(dir.toString());
-      } catch (java.io.IOException e) {
-        LOG.warn("no checkpoint directory for ALS: {}", e.toString());
-      }
-    } else {
-      LOG.warn("no checkpoint directory for ALS on a cluster: set shoprec.job.als.checkpoint-dir");
-    }
-  }
-
 
   /** Retention never fails a published run: it is logged and retried next time. */
   private void retain(PostgresStore pg, RedisPublisher redis) {

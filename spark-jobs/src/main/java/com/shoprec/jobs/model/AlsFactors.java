@@ -50,6 +50,31 @@ public final class AlsFactors {
         .agg(Sums.orderFree(BaseTables.decay(col("age_days"), s.preferenceHalfLifeDays())).as("preference"));
   }
 
+  /**
+   * ALS checkpoints its long lineage (every {@code checkpoint-interval} iterations; without it, some 20
+   * iterations overflow the stack deserializing a task) only where Spark has a checkpoint directory: the configured one
+   * ({@code shoprec.job.als.checkpoint-dir}), else a temporary one when the master is local.
+   */
+  public static void ensureCheckpointDir(org.apache.spark.sql.SparkSession spark, JobSettings.Als als) {
+    if (!spark.sparkContext().getCheckpointDir().isEmpty()) {
+      return;
+    }
+    String configured = als.checkpointDir();
+    if (!configured.isEmpty()) {
+      spark.sparkContext().setCheckpointDir(configured);
+    } else if (spark.sparkContext().isLocal()) {
+      try {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("shoprec-checkpoints");
+        dir.toFile().deleteOnExit();
+        spark.sparkContext().setCheckpointDir(dir.toString());
+      } catch (java.io.IOException e) {
+        LOG.warn("no checkpoint directory for ALS: {}", e.toString());
+      }
+    } else {
+      LOG.warn("no checkpoint directory for ALS on a cluster: set shoprec.job.als.checkpoint-dir");
+    }
+  }
+
   /** {@code preferences}: customer_id, product_id, preference (see {@link #preferences}). */
   public static Result train(Dataset<Row> preferences, JobSettings.Als s, int audienceCandidates) {
     Dataset<Row> customers = index(preferences, "customer_id", "cidx");

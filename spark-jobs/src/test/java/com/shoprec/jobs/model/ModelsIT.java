@@ -1,6 +1,7 @@
 package com.shoprec.jobs.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shoprec.jobs.SparkTestBase;
 import com.shoprec.jobs.config.JobSettings;
@@ -83,6 +84,18 @@ class ModelsIT extends SparkTestBase {
     assertEquals(3.0, (double) counts.getAs("preference"));
     assertEquals(base.customerProducts().count(), AlsFactors.preferences(base, settings.als()).count(),
         "one row per customer and product");
+  }
+
+  @Test
+  void alsTrainsManyIterationsOnceACheckpointDirectoryIsEnsured() {
+    // Without a checkpoint directory ALS keeps its whole lineage: at 20 iterations deserializing a task
+    // overflowed the stack (the evaluation's als[iter=20] did, before it ensured the directory as the weekly
+    // run does).
+    JobSettings.Als twenty = settings.als().withRankAndIterations(4, 20);
+    AlsFactors.ensureCheckpointDir(spark, twenty);
+    assertTrue(spark.sparkContext().getCheckpointDir().isDefined());
+    AlsFactors.Result r = AlsFactors.train(AlsFactors.preferences(base, twenty), twenty, 2);
+    assertEquals(3L, r.customerFactors().count(), "a factor vector per customer");
   }
 
   @Test
