@@ -272,29 +272,13 @@ public final class EvaluationRun {
       throw new SettingsException("shoprec.job.evaluation.methods: \"" + name
           + "\" is not an ALS variant like als[rank=64,alpha=40,reg=1,iter=10,hl=30] or als[counts]");
     }
-    int rank = a.rank();
-    int iter = a.maxIter();
-    double alpha = a.alpha();
-    double reg = a.regParam();
-    double hl = a.preferenceHalfLifeDays();
-    for (String pair : spec.substring(1, spec.length() - 1).split(",")) {
-      String key = pair.substring(0, pair.indexOf('='));
-      String value = pair.substring(pair.indexOf('=') + 1);
-      try {
-        switch (key) {
-          case "rank" -> rank = Integer.parseInt(value);
-          case "iter" -> iter = Integer.parseInt(value);
-          case "alpha" -> alpha = Double.parseDouble(value);
-          case "reg" -> reg = Double.parseDouble(value);
-          case "hl" -> hl = Double.parseDouble(value);
-          default -> throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": unknown key \""
-              + key + "\" (rank, iter, alpha, reg, hl)");
-        }
-      } catch (NumberFormatException e) {
-        throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": bad value for " + key + ": "
-            + e.getMessage());
-      }
-    }
+    Map<String, String> set = variantSettings(name, spec.substring(1, spec.length() - 1),
+        List.of("rank", "iter", "alpha", "reg", "hl"));
+    int rank = (int) number(name, set, "rank", a.rank(), true);
+    int iter = (int) number(name, set, "iter", a.maxIter(), true);
+    double alpha = number(name, set, "alpha", a.alpha(), false);
+    double reg = number(name, set, "reg", a.regParam(), false);
+    double hl = number(name, set, "hl", a.preferenceHalfLifeDays(), false);
     if (rank < 1 || iter < 1 || !(alpha >= 0) || !(reg >= 0) || !(hl >= 0)) {
       throw new SettingsException("shoprec.job.evaluation.methods: " + name
           + ": rank and iter must be at least 1; alpha, reg and hl at least 0");
@@ -317,42 +301,55 @@ public final class EvaluationRun {
       throw new SettingsException("shoprec.job.evaluation.methods: \"" + name
           + "\" is not a discovery variant like discovery[hl=14,nb=30,each=30,w=0.5/0.3/0.2/0]");
     }
-    double hl = d.neighboursHalfLifeDays();
-    int nb = d.maxNeighbours();
-    int each = d.productsPerNeighbour();
-    int recent = d.recentProducts();
+    Map<String, String> set = variantSettings(name, m.group(1), List.of("hl", "nb", "each", "recent", "pop", "w"));
+    double hl = number(name, set, "hl", d.neighboursHalfLifeDays(), false);
+    int nb = (int) number(name, set, "nb", d.maxNeighbours(), true);
+    int each = (int) number(name, set, "each", d.productsPerNeighbour(), true);
+    int recent = (int) number(name, set, "recent", d.recentProducts(), true);
     double[] w = {d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(), d.popularityWeight()};
-    for (String pair : m.group(1).split(",")) {
-      String key = pair.substring(0, pair.indexOf('='));
-      String value = pair.substring(pair.indexOf('=') + 1);
-      try {
-        switch (key) {
-          case "hl" -> hl = Double.parseDouble(value);
-          case "nb" -> nb = Integer.parseInt(value);
-          case "each" -> each = Integer.parseInt(value);
-          case "recent" -> recent = Integer.parseInt(value);
-          case "pop" -> w[3] = Double.parseDouble(value);
-          case "w" -> {
-            String[] parts = value.split("/");
-            if (parts.length != 4) {
-              throw new NumberFormatException("w needs four weights n/a/c/p");
-            }
-            for (int i = 0; i < 4; i++) {
-              w[i] = Double.parseDouble(parts[i]);
-            }
-          }
-          default -> throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": unknown key \""
-              + key + "\" (hl, nb, each, recent, pop, w)");
-        }
-      } catch (NumberFormatException e) {
-        throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": bad value for " + key + ": "
-            + e.getMessage());
+    if (set.containsKey("w")) {
+      String[] parts = set.get("w").split("/");
+      if (parts.length != 4) {
+        throw new SettingsException("shoprec.job.evaluation.methods: " + name
+            + ": bad value for w: four weights n/a/c/p, not " + set.get("w"));
+      }
+      for (int i = 0; i < 4; i++) {
+        w[i] = number(name, Map.of("w", parts[i]), "w", 0, false);
       }
     }
+    w[3] = number(name, set, "pop", w[3], false);
     try {
       return new JobSettings.Discovery(w[0], w[1], w[2], w[3], hl, recent, nb, each);
     } catch (IllegalArgumentException e) {
       throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": " + e.getMessage());
+    }
+  }
+
+  /** The {@code key=value} pairs of a variant's name; a key not in {@code keys} is named with the known ones. */
+  private static Map<String, String> variantSettings(String name, String pairs, List<String> keys) {
+    Map<String, String> set = new LinkedHashMap<>();
+    for (String pair : pairs.split(",")) {
+      String key = pair.substring(0, pair.indexOf('='));
+      if (!keys.contains(key)) {
+        throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": unknown key \"" + key + "\" ("
+            + String.join(", ", keys) + ")");
+      }
+      set.put(key, pair.substring(pair.indexOf('=') + 1));
+    }
+    return set;
+  }
+
+  /** The number under {@code key}, else {@code otherwise}; a value that is not a number (or not whole) is named. */
+  private static double number(String name, Map<String, String> set, String key, double otherwise, boolean whole) {
+    String value = set.get(key);
+    if (value == null) {
+      return otherwise;
+    }
+    try {
+      return whole ? Integer.parseInt(value) : Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": bad value for " + key + ": "
+          + e.getMessage());
     }
   }
 
