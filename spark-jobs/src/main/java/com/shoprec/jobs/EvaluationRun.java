@@ -73,8 +73,10 @@ public final class EvaluationRun {
       "discovery[nb=100,each=1000]", "discovery[hl=1000]", "discovery[hl=14]", "discovery[hl=7]",
       "discovery[w=0.6/0.2/0.2/0]", "discovery[w=0.4/0.4/0.2/0]", "discovery[w=0.5/0.5/0/0]",
       "discovery[w=0.4/0.2/0.2/0.2]");
-  private static final java.util.regex.Pattern VARIANT =
-      java.util.regex.Pattern.compile("discovery\\[([a-z]+=[^,\\]]+(?:,[a-z]+=[^,\\]]+)*)]");
+  /** The {@code key=value,…} list inside a variant's brackets. */
+  private static final String PAIRS = "([a-z]+=[^,\\]]+(?:,[a-z]+=[^,\\]]+)*)";
+  private static final java.util.regex.Pattern VARIANT = java.util.regex.Pattern.compile("discovery\\[" + PAIRS + "]");
+  private static final java.util.regex.Pattern ALS_VARIANT = java.util.regex.Pattern.compile("\\[" + PAIRS + "]");
   static final int CHEAP_ALS_RANK = 16;
   static final int CHEAP_ALS_ITERATIONS = 5;
 
@@ -108,8 +110,9 @@ public final class EvaluationRun {
     // a misspelt variant stops the evaluation now, not after the models are trained
     settings.evaluationMethods().stream().filter(EvaluationRun::isDiscoveryVariant)
         .forEach(m -> discoveryVariant(m, settings.discovery()));
+    Map<String, JobSettings.Als> namedAls = new LinkedHashMap<>();
     settings.evaluationMethods().stream().map(EvaluationRun::alsSpec).flatMap(Optional::stream)
-        .forEach(spec -> alsVariant(spec, settings.als()));
+        .forEach(spec -> namedAls.computeIfAbsent(spec, x -> alsVariant(x, settings.als())));
     AlsFactors.ensureCheckpointDir(spark, settings.als());
     Dataset<Row> orders = stages.run("read", () -> {
       Dataset<Row> valid = OrderValidation.classify(OrdersReader.read(spark, settings.input()), settings.input())
@@ -172,8 +175,7 @@ public final class EvaluationRun {
     Map<String, JobSettings.Als> otherAls = new LinkedHashMap<>();
     otherAls.put("[rank=" + small.rank() + ",iter=" + small.maxIter() + "]", small);
     otherAls.put("[counts]", settings.als().withPreferenceHalfLife(0));
-    settings.evaluationMethods().stream().map(EvaluationRun::alsSpec).flatMap(Optional::stream)
-        .forEach(spec -> otherAls.computeIfAbsent(spec, x -> alsVariant(x, settings.als())));
+    namedAls.forEach(otherAls::putIfAbsent);
     otherAls.forEach((name, model) -> {
       if (measures("als" + name) || measures("discovery[als" + name + "]")) {
         Dataset<Row> other = stages.run("als" + name, () -> AlsFactors.train(AlsFactors.preferences(base, model),
@@ -268,12 +270,12 @@ public final class EvaluationRun {
     if (spec.equals("[counts]")) {
       return a.withPreferenceHalfLife(0);
     }
-    if (!spec.matches("\\[[a-z]+=[^,\\]]+(,[a-z]+=[^,\\]]+)*]")) {
+    java.util.regex.Matcher m = ALS_VARIANT.matcher(spec);
+    if (!m.matches()) {
       throw new SettingsException("shoprec.job.evaluation.methods: \"" + name
           + "\" is not an ALS variant like als[rank=64,alpha=40,reg=1,iter=10,hl=30] or als[counts]");
     }
-    Map<String, String> set = variantSettings(name, spec.substring(1, spec.length() - 1),
-        List.of("rank", "iter", "alpha", "reg", "hl"));
+    Map<String, String> set = variantSettings(name, m.group(1), List.of("rank", "iter", "alpha", "reg", "hl"));
     int rank = (int) number(name, set, "rank", a.rank(), true);
     int iter = (int) number(name, set, "iter", a.maxIter(), true);
     double alpha = number(name, set, "alpha", a.alpha(), false);
@@ -314,7 +316,7 @@ public final class EvaluationRun {
             + ": bad value for w: four weights n/a/c/p, not " + set.get("w"));
       }
       for (int i = 0; i < 4; i++) {
-        w[i] = number(name, Map.of("w", parts[i]), "w", 0, false);
+        w[i] = parse(name, "w", parts[i], false);
       }
     }
     w[3] = number(name, set, "pop", w[3], false);
@@ -342,9 +344,11 @@ public final class EvaluationRun {
   /** The number under {@code key}, else {@code otherwise}; a value that is not a number (or not whole) is named. */
   private static double number(String name, Map<String, String> set, String key, double otherwise, boolean whole) {
     String value = set.get(key);
-    if (value == null) {
-      return otherwise;
-    }
+    return value == null ? otherwise : parse(name, key, value, whole);
+  }
+
+  /** {@code value} as a number (a whole one when {@code whole}); one that is not is named with its key. */
+  private static double parse(String name, String key, String value, boolean whole) {
     try {
       return whole ? Integer.parseInt(value) : Double.parseDouble(value);
     } catch (NumberFormatException e) {

@@ -52,8 +52,8 @@ public final class AlsFactors {
 
   /**
    * ALS checkpoints its long lineage (every {@code checkpoint-interval} iterations; without it, some 20
-   * iterations overflow the stack deserializing a task) only where Spark has a checkpoint directory: the configured one
-   * ({@code shoprec.job.als.checkpoint-dir}), else a temporary one when the master is local.
+   * iterations overflow the stack deserializing a task) only where Spark has a checkpoint directory: the
+   * configured one ({@code shoprec.job.als.checkpoint-dir}), else a temporary one when the master is local.
    */
   public static void ensureCheckpointDir(org.apache.spark.sql.SparkSession spark, JobSettings.Als als) {
     if (!spark.sparkContext().getCheckpointDir().isEmpty()) {

@@ -56,16 +56,13 @@ final class CopyConnections {
     idle.addFirst(new Idle(connection, System.nanoTime()));
   }
 
-  /** Closes every idle connection to {@code target}; returns how many. */
-  static int closeIdle(PostgresTarget target) {
+  /** Closes every idle connection to {@code target}. */
+  static void closeIdle(PostgresTarget target) {
     Deque<Idle> idle = IDLE.remove(target);
-    int n = 0;
     Idle i;
     while (idle != null && (i = idle.pollFirst()) != null) {
       closeQuietly(i.connection());
-      n++;
     }
-    return n;
   }
 
   /** How many connections to {@code target} wait in this JVM. */

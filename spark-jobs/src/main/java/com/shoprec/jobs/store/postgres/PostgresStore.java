@@ -402,8 +402,9 @@ public final class PostgresStore implements AutoCloseable {
 
   /**
    * Bulk-loads a dataset into an output table with COPY, from the executors: the dataset coalesced to at most
-   * one partition per task slot, one connection per non-empty partition, all of a partition's rows in one COPY. The dataset's columns are matched to the table's
-   * by name; run_id is added; table columns the dataset lacks get their default (or NULL).
+   * one partition per task slot, one connection per non-empty partition, all of a partition's rows in one COPY.
+   * The dataset's columns are matched to the table's by name; run_id is added; table columns the dataset lacks
+   * get their default (or NULL).
    *
    * <p>Supported Spark types: string (also JSON text for json/jsonb columns), byte, short, int, long,
    * float, double, decimal, boolean, date, timestamp (an instant: into timestamptz as such, into
