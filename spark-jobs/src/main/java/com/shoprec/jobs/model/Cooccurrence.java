@@ -1,6 +1,7 @@
 package com.shoprec.jobs.model;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
@@ -8,10 +9,23 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import com.shoprec.jobs.config.JobSettings;
 import java.io.Serializable;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * order is bounded; such baskets are counted. n(a) always counts every order. Pairs seen in fewer than
  * {@code minCoCount} orders are dropped; each product keeps its best {@code topK} partners by
  * {@code rankBy}. Output: product_id, other_product_id, co_count, support, confidence, lift, jaccard, rank.
+ *
+ * <p>The pairs are counted in memory ({@link InMemoryCooccurrence}) when the baskets, as numbers, fit in a
+ * broadcast ({@link #MAX_BROADCAST_BYTES}, or an eighth of the driver's heap), else as rows: each basket joined
+ * with itself and the pairs aggregated. Both give the same rows ({@code CooccurrenceCountingIT}).
  */
 public final class Cooccurrence {
 
@@ -36,8 +54,127 @@ public final class Cooccurrence {
 
   private Cooccurrence() {}
 
-  /** {@code orderLines}: order_id, product_id (any other columns ignored; duplicates counted once). */
+  /** Largest basket tables counted in memory (also at most an eighth of the driver's heap). */
+  static final long MAX_BROADCAST_BYTES = 512L << 20;
+
+  /** How the pairs are counted: AUTO counts in memory when the baskets can be broadcast. */
+  enum Counting { AUTO, IN_MEMORY, BY_JOINS }
+
+  static final StructType PAIRS_SCHEMA = new StructType()
+      .add("product_id", DataTypes.StringType)
+      .add("other_product_id", DataTypes.StringType)
+      .add("co_count", DataTypes.LongType, false)
+      .add("support", DataTypes.DoubleType, false)
+      .add("confidence", DataTypes.DoubleType, false)
+      .add("lift", DataTypes.DoubleType, false)
+      .add("jaccard", DataTypes.DoubleType, false)
+      .add("rank", DataTypes.IntegerType, false);
+
+  /**
+   * {@code orderLines}: order_id, product_id (any other columns ignored; duplicates counted once). The pairs
+   * (cached): {@link #PAIRS_SCHEMA}.
+   */
   public static Result compute(Dataset<Row> orderLines, JobSettings.Cooccurrence s) {
+    return compute(orderLines, s, Counting.AUTO);
+  }
+
+  /** {@link #compute(Dataset, JobSettings.Cooccurrence)} with the counting chosen (tests compare the two). */
+  static Result compute(Dataset<Row> orderLines, JobSettings.Cooccurrence s, Counting counting) {
+    long started = System.nanoTime();
+    boolean inMemory = counting == Counting.IN_MEMORY;
+    if (counting == Counting.AUTO) {
+      // Two ints per distinct order line (the baskets and the inverted index), bounded by the order lines.
+      long bytes = orderLines.count() * 2 * Integer.BYTES;
+      inMemory = bytes <= Math.min(MAX_BROADCAST_BYTES, Runtime.getRuntime().maxMemory() / 8);
+    }
+    Result r = inMemory ? countInMemory(orderLines, s) : countByJoins(orderLines, s);
+    LOG.info("co-occurrence: {} orders, {} baskets over {} products sampled, {} partner rows kept (min co-count {}, "
+            + "top {}), counted {} in {} ms", r.stats().orders(), r.stats().cappedBaskets(), s.maxBasketSize(),
+        r.stats().keptPairs(), s.minCoCount(), s.topK(), inMemory ? "in memory" : "by joins",
+        (System.nanoTime() - started) / 1_000_000);
+    return r;
+  }
+
+  /**
+   * The baskets numbered and sampled on the driver (about 8 bytes per distinct order line while they are
+   * collected, 4 once numbered), broadcast with their inverted index and counted by {@link InMemoryCooccurrence}
+   * in {@code 4 × defaultParallelism} slices of products (every slices-th product).
+   */
+  private static Result countInMemory(Dataset<Row> orderLines, JobSettings.Cooccurrence s) {
+    SparkSession spark = orderLines.sparkSession();
+    List<Row> productRows = orderLines.select(col("product_id")).distinct()
+        .select(col("product_id"), xxhash64(col("product_id")).as("item"),
+            xxhash64(col("product_id"), lit(s.seed())).as("draw"))
+        .orderBy("product_id")
+        .collectAsList();
+    int p = productRows.size();
+    String[] names = new String[p];
+    long[] hash = new long[p];
+    long[] draw = new long[p];
+    Integer[] byHash = new Integer[p];
+    for (int a = 0; a < p; a++) {
+      Row r = productRows.get(a);
+      names[a] = r.getString(0);
+      hash[a] = r.getLong(1);
+      draw[a] = r.getLong(2);
+      byHash[a] = a;
+    }
+    Arrays.sort(byHash, (x, y) -> Long.compare(hash[x], hash[y]));
+    long[] sortedHashes = new long[p];
+    for (int i = 0; i < p; i++) {
+      sortedHashes[i] = hash[byHash[i]];
+    }
+
+    List<Row> basketRows = orderLines
+        .select(xxhash64(col("order_id")).as("basket"), xxhash64(col("product_id")).as("item"))
+        .groupBy("basket").agg(JaccardNeighbours.packUdf().apply(collect_set(col("item"))).as("items"))
+        .select("items")
+        .collectAsList();
+    int baskets = basketRows.size();
+    long[] productOrders = new long[p];
+    int[][] sampled = new int[baskets][];
+    long capped = 0;
+    for (int k = 0; k < baskets; k++) {
+      long[] items = JaccardNeighbours.unpack((byte[]) basketRows.get(k).get(0));
+      int[] numbers = new int[items.length];
+      for (int i = 0; i < items.length; i++) {
+        numbers[i] = byHash[Arrays.binarySearch(sortedHashes, items[i])];
+      }
+      Arrays.sort(numbers);
+      for (int a : numbers) {
+        productOrders[a]++;
+      }
+      if (numbers.length > s.maxBasketSize()) {
+        capped++;
+      }
+      sampled[k] = InMemoryCooccurrence.sample(numbers, s.maxBasketSize(), draw, hash);
+    }
+    basketRows = null;
+    InMemoryCooccurrence.Tables tables = InMemoryCooccurrence.Tables.of(names, productOrders, baskets, sampled);
+    sampled = null;
+
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<InMemoryCooccurrence.Tables> shared = jsc.broadcast(tables);
+    int slices = Math.max(1, spark.sparkContext().defaultParallelism()) * 4;
+    int minCoCount = s.minCoCount();
+    int topK = s.topK();
+    JobSettings.CooccurrenceRank rankBy = s.rankBy();
+    JavaRDD<Row> rows = jsc.parallelize(IntStream.range(0, slices).boxed().toList(), slices)
+        .mapPartitions((FlatMapFunction<Iterator<Integer>, Row>) sliceIds -> {
+          Set<Integer> owned = new HashSet<>();
+          sliceIds.forEachRemaining(owned::add);
+          return InMemoryCooccurrence.rows(shared.value(), owned, slices, minCoCount, topK, rankBy);
+        });
+    Dataset<Row> pairs = spark.createDataFrame(rows, PAIRS_SCHEMA).cache();
+    long kept = pairs.count();
+    shared.unpersist();
+    LOG.info("co-occurrence: counted in memory, {} baskets, {} products, tables of about {} MiB, {} slices",
+        baskets, p, tables.bytes() >> 20, slices);
+    return new Result(pairs, new Stats(baskets, capped, kept));
+  }
+
+  /** Pairs as rows: each basket's sample joined with itself, the pairs counted by a hash aggregation. */
+  private static Result countByJoins(Dataset<Row> orderLines, JobSettings.Cooccurrence s) {
     // Orders and products are keyed by their 64-bit hashes while pairs are counted: the self-join, the shuffle
     // and the count then work on longs, not strings (at 2 M order lines the string keys' hash lookups were most
     // of the model's time). Two ids with the same hash (odds about n²/2⁶⁵) would merge; the product ids are
@@ -96,9 +233,6 @@ public final class Cooccurrence {
         .cache();
     long kept = pairs.count();
     baskets.unpersist();
-    Stats stats = new Stats(orders, capped, kept);
-    LOG.info("co-occurrence: {} orders, {} baskets over {} products sampled, {} partner rows kept (min co-count {}, top {})",
-        orders, capped, s.maxBasketSize(), kept, s.minCoCount(), s.topK());
-    return new Result(pairs, stats);
+    return new Result(pairs, new Stats(orders, capped, kept));
   }
 }

@@ -471,7 +471,8 @@ public final class JaccardNeighbours {
     return out;
   }
 
-  private static UserDefinedFunction packUdf() {
+  /** Packs an array of longs, sorted, into bytes ({@link #pack}). */
+  static UserDefinedFunction packUdf() {
     return udf((UDF1<Seq<Object>, byte[]>) hashes -> {
       long[] values = new long[hashes.length()];
       for (int k = 0; k < values.length; k++) {
