@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -104,38 +103,10 @@ final class InMemoryCooccurrence {
   static Iterator<Row> rows(Tables t, Set<Integer> owned, int slices, int minCoCount, int topK,
       CooccurrenceRank rankBy) {
     Counter counter = new Counter(t, minCoCount, topK, rankBy);
-    return new Iterator<>() {
-      private int next;
-      private int of = -1;
-      private List<Partner> current = List.of();
-      private int at;
-
-      @Override
-      public boolean hasNext() {
-        while (at >= current.size()) {
-          while (next < t.products() && !owned.contains(next % slices)) {
-            next++;
-          }
-          if (next >= t.products()) {
-            return false;
-          }
-          of = next++;
-          current = counter.partners(of);
-          at = 0;
-        }
-        return true;
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        Partner p = current.get(at++);
-        return RowFactory.create(t.names()[of], t.names()[p.other()], p.coCount(), p.support(), p.confidence(),
-            p.lift(), p.jaccard(), at);
-      }
-    };
+    return SlicedRows.of(t.products(), owned, slices, counter::partners,
+        (of, p, rank) -> RowFactory.create(t.names()[of], t.names()[p.other()], p.coCount(), p.support(),
+            p.confidence(), p.lift(), p.jaccard(), rank),
+        () -> { });
   }
 
   /** Counts one product's partners at a time; holds the per-task scratch arrays. Not thread-safe. */

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.spark.sql.Row;
@@ -117,42 +116,9 @@ final class InMemoryNeighbours {
       Consumer<Counts> whenDone) {
     Counts counts = new Counts();
     Scorer scorer = new Scorer(t, minSimilarity, topK, counts);
-    return new Iterator<>() {
-      private int next;
-      private int of = -1;
-      private List<Neighbour> current = List.of();
-      private int at;
-      private boolean done;
-
-      @Override
-      public boolean hasNext() {
-        while (at >= current.size()) {
-          while (next < t.customers() && !owned.contains(next % slices)) {
-            next++;
-          }
-          if (next >= t.customers()) {
-            if (!done) {
-              done = true;
-              whenDone.accept(counts);
-            }
-            return false;
-          }
-          of = next++;
-          current = scorer.neighbours(of);
-          at = 0;
-        }
-        return true;
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        Neighbour nb = current.get(at++);
-        return RowFactory.create(t.names()[of], t.names()[nb.other()], nb.similarity(), at, nb.common());
-      }
-    };
+    return SlicedRows.of(t.customers(), owned, slices, scorer::neighbours,
+        (of, nb, rank) -> RowFactory.create(t.names()[of], t.names()[nb.other()], nb.similarity(), rank, nb.common()),
+        () -> whenDone.accept(counts));
   }
 
   /** Scores one customer at a time; holds the per-task scratch arrays. Not thread-safe. */

@@ -1,0 +1,64 @@
+package com.shoprec.jobs.model;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.function.IntFunction;
+import org.apache.spark.sql.Row;
+
+/**
+ * The rows of one task of an in-memory model that splits its keys (customers, products: 0..n−1) into slices,
+ * key k going to slice {@code k % slices}: for each key of the task's slices in turn, its best-first results,
+ * each as a row with its 1-based rank. Computed lazily, key by key, so a task holds one key's results at a time.
+ */
+final class SlicedRows {
+
+  /** The row of one result of a key, ranked {@code rank} (1-based) among the key's results. */
+  interface RowOf<T> {
+    Row row(int key, T result, int rank);
+  }
+
+  private SlicedRows() {}
+
+  /** {@code whenDone} runs once, after the last row has been read. */
+  static <T> Iterator<Row> of(int keys, Set<Integer> owned, int slices, IntFunction<List<T>> resultsOf,
+      RowOf<T> rowOf, Runnable whenDone) {
+    return new Iterator<>() {
+      private int next;
+      private int of = -1;
+      private List<T> current = List.of();
+      private int at;
+      private boolean done;
+
+      @Override
+      public boolean hasNext() {
+        while (at >= current.size()) {
+          while (next < keys && !owned.contains(next % slices)) {
+            next++;
+          }
+          if (next >= keys) {
+            if (!done) {
+              done = true;
+              whenDone.run();
+            }
+            return false;
+          }
+          of = next++;
+          current = resultsOf.apply(of);
+          at = 0;
+        }
+        return true;
+      }
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        T result = current.get(at++);
+        return rowOf.row(of, result, at);
+      }
+    };
+  }
+}
