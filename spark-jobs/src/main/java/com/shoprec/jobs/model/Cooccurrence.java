@@ -10,14 +10,9 @@ import static org.apache.spark.sql.functions.xxhash64;
 import com.shoprec.jobs.config.JobSettings;
 import java.io.Serializable;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -98,7 +93,7 @@ public final class Cooccurrence {
   /**
    * The baskets numbered and sampled on the driver (about 8 bytes per distinct order line while they are
    * collected, 4 once numbered), broadcast with their inverted index and counted by {@link InMemoryCooccurrence}
-   * in {@code 4 × defaultParallelism} slices of products (every slices-th product).
+   * in slices of products ({@link SlicedRows#rows}).
    */
   private static Result countInMemory(Dataset<Row> orderLines, JobSettings.Cooccurrence s) {
     SparkSession spark = orderLines.sparkSession();
@@ -155,21 +150,16 @@ public final class Cooccurrence {
 
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<InMemoryCooccurrence.Tables> shared = jsc.broadcast(tables);
-    int slices = Math.max(1, spark.sparkContext().defaultParallelism()) * 4;
     int minCoCount = s.minCoCount();
     int topK = s.topK();
     JobSettings.CooccurrenceRank rankBy = s.rankBy();
-    JavaRDD<Row> rows = jsc.parallelize(IntStream.range(0, slices).boxed().toList(), slices)
-        .mapPartitions((FlatMapFunction<Iterator<Integer>, Row>) sliceIds -> {
-          Set<Integer> owned = new HashSet<>();
-          sliceIds.forEachRemaining(owned::add);
-          return InMemoryCooccurrence.rows(shared.value(), owned, slices, minCoCount, topK, rankBy);
-        });
+    JavaRDD<Row> rows = SlicedRows.rows(jsc,
+        (owned, slices) -> InMemoryCooccurrence.rows(shared.value(), owned, slices, minCoCount, topK, rankBy));
     Dataset<Row> pairs = spark.createDataFrame(rows, PAIRS_SCHEMA).cache();
     long kept = pairs.count();
     shared.unpersist();
-    LOG.info("co-occurrence: counted in memory, {} baskets, {} products, tables of about {} MiB, {} slices",
-        baskets, p, tables.bytes() >> 20, slices);
+    LOG.info("co-occurrence: counted in memory, {} baskets, {} products, tables of about {} MiB, {} tasks",
+        baskets, p, tables.bytes() >> 20, rows.getNumPartitions());
     return new Result(pairs, new Stats(baskets, capped, kept));
   }
 

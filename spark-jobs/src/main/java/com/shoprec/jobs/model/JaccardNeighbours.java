@@ -20,15 +20,10 @@ import java.io.Serializable;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.HashSet;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -285,21 +280,15 @@ public final class JaccardNeighbours {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<InMemoryNeighbours.Tables> shared = jsc.broadcast(tables);
     LongAccumulator pairs = spark.sparkContext().longAccumulator("neighbours: candidate pairs");
-    int slices = Math.max(1, spark.sparkContext().defaultParallelism()) * 4;
     double t = s.minSimilarity();
     int topK = s.topK();
-    JavaRDD<Row> rows = jsc.parallelize(IntStream.range(0, slices).boxed().toList(), slices)
-        .mapPartitions((FlatMapFunction<Iterator<Integer>, Row>) sliceIds -> {
-          Set<Integer> owned = new HashSet<>();
-          sliceIds.forEachRemaining(owned::add);
-          return InMemoryNeighbours.rows(shared.value(), owned, slices, t, topK,
-              counts -> pairs.add(counts.candidatePairs));
-        });
+    JavaRDD<Row> rows = SlicedRows.rows(jsc, (owned, slices) -> InMemoryNeighbours.rows(shared.value(), owned, slices,
+        t, topK, counts -> pairs.add(counts.candidatePairs)));
     Dataset<Row> neighbours = spark.createDataFrame(rows, NEIGHBOURS_SCHEMA).cache();
     long kept = neighbours.count();
     shared.unpersist();
-    LOG.info("neighbours: scored in memory, {} customers, {} products, tables of about {} MiB, {} slices",
-        tables.customers(), tables.products(), tables.bytes() >> 20, slices);
+    LOG.info("neighbours: scored in memory, {} customers, {} products, tables of about {} MiB, {} tasks",
+        tables.customers(), tables.products(), tables.bytes() >> 20, rows.getNumPartitions());
     return new Scored(neighbours, pairs.value(), kept);
   }
 

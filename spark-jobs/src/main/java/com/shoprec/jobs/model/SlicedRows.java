@@ -1,10 +1,16 @@
 package com.shoprec.jobs.model;
 
+import java.io.Serializable;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.function.IntFunction;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 
 /**
@@ -19,7 +25,26 @@ final class SlicedRows {
     Row row(int key, T result, int rank);
   }
 
+  /** What one task does with the slices it owns: its rows, typically from {@link #of}. */
+  interface Task extends Serializable {
+    Iterator<Row> rows(Set<Integer> owned, int slices);
+  }
+
   private SlicedRows() {}
+
+  /**
+   * The rows of {@code 4 × defaultParallelism} slices, one task per slice (so that each task gets its share of
+   * the large keys, whose numbers are spread over the slices).
+   */
+  static JavaRDD<Row> rows(JavaSparkContext jsc, Task task) {
+    int slices = Math.max(1, jsc.sc().defaultParallelism()) * 4;
+    return jsc.parallelize(IntStream.range(0, slices).boxed().toList(), slices)
+        .mapPartitions((FlatMapFunction<Iterator<Integer>, Row>) sliceIds -> {
+          Set<Integer> owned = new HashSet<>();
+          sliceIds.forEachRemaining(owned::add);
+          return task.rows(owned, slices);
+        });
+  }
 
   /** {@code whenDone} runs once, after the last row has been read. */
   static <T> Iterator<Row> of(int keys, Set<Integer> owned, int slices, IntFunction<List<T>> resultsOf,
