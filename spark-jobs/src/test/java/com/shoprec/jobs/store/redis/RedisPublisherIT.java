@@ -284,6 +284,49 @@ class RedisPublisherIT extends SparkTestBase {
     assertEquals(Optional.of("r1"), publisher.liveRun());
   }
 
+  /**
+   * Redis starts refusing in the middle of a long stream, with the window (2) long full: the writer, which is
+   * by then blocked on the window, stops with the refusal and its key instead of waiting for replies that
+   * the stopped reader will never take. Nothing hangs; the keys before the refusal are there.
+   */
+  @Test
+  void aRefusalInTheMiddleOfALongStreamStopsTheWriter() {
+    long before = Long.parseLong(redis.info("memory").lines()
+        .filter(l -> l.startsWith("used_memory:")).findFirst().orElseThrow().substring(12).trim());
+    redis.configSet("maxmemory", Long.toString(before + (2 << 20))); // room for about 200 of the 10 KB values
+    try {
+      List<Row> rows = new ArrayList<>();
+      String value = "x".repeat(10_000);
+      for (int i = 0; i < 3000; i++) {
+        rows.add(kv(KEYS.payload(PayloadKind.CUSTOMER_RECS, "r2", "c" + i), value));
+      }
+      RedisWriteException e = assertThrows(RedisWriteException.class, () -> publisher.write(dataset(rows, 1)));
+      assertTrue(e.getMessage().contains("SET t:weekly_recs:r2:c"), e.getMessage());
+      assertTrue(e.getMessage().contains("OOM"), e.getMessage());
+      long stored = redis.dbSize();
+      assertTrue(stored > 50 && stored < 3000, "keys stored before the refusal: " + stored);
+    } finally {
+      redis.configSet("maxmemory", "0");
+    }
+  }
+
+  /** Many keys through one stream, far more than the window: every key with its own bytes, in any order of arrival. */
+  @Test
+  void aLongStreamStoresEveryKeyExactly() {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) {
+      rows.add(kv(KEYS.payload(PayloadKind.CUSTOMER_RECS, "r3", "c" + i), "{\"n\":" + i + ",\"pad\":\""
+          + "é".repeat(i % 700) + "\"}"));
+    }
+    RedisPublisher wide = new RedisPublisher(target, KEYS, TTL, 1000);
+    assertEquals(5000, wide.write(dataset(rows, 2)));
+    assertEquals(5000, redis.dbSize());
+    for (int i = 0; i < 5000; i += 499) {
+      Row row = rows.get(i);
+      assertArrayEquals((byte[]) row.get(1), redis.get(row.getString(0).getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
   /** An ACL user and a database from the URL; a wrong password is refused without being echoed. */
   @Test
   void connectsAsAnAclUserToTheUrlsDatabase() {
