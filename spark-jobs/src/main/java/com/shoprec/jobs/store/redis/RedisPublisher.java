@@ -59,7 +59,7 @@ public final class RedisPublisher {
 
   /**
    * @param ttlSeconds expiry of every payload and run-info key (8 days by default in the job settings)
-   * @param pipelineBatch most SETs sent on one connection and not yet answered
+   * @param pipelineBatch most SETs in flight on one connection before their replies are read
    */
   public RedisPublisher(RedisTarget target, RedisKeys keys, int ttlSeconds, int pipelineBatch) {
     if (target == null || keys == null) {
@@ -84,7 +84,7 @@ public final class RedisPublisher {
 
   /**
    * Writes every row as {@code SET key value EX ttl}, from the executors, one connection per non-empty
-   * partition, streamed with at most {@code pipelineBatch} unanswered ({@link SetStream}).
+   * partition, pipelined in chunks of {@code pipelineBatch}.
    *
    * @param keyValues columns {@code key} (string) and {@code value} (binary); other columns are ignored
    * @return the number of keys written, counted from Redis's OK replies
@@ -98,7 +98,7 @@ public final class RedisPublisher {
     LongAccumulator written = keyValues.sparkSession().sparkContext().longAccumulator("redis keys written");
     try {
       // An action: Spark adds each successful task's accumulator update exactly once, retries included.
-      // At most one writing task per core (a connection and a reply-reading thread each), however many partitions the
+      // At most one writing task per core (a connection and a pipeline each), however many partitions the
       // payloads come in: on a small run, dozens of small tasks cost more in scheduling and connections than the
       // writes. Coalescing never adds partitions.
       int writers = Math.max(1, keyValues.sparkSession().sparkContext().defaultParallelism());

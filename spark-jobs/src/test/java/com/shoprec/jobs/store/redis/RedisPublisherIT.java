@@ -285,12 +285,11 @@ class RedisPublisherIT extends SparkTestBase {
   }
 
   /**
-   * Redis starts refusing in the middle of a long stream, with the window (2) long full: the writer, which is
-   * by then blocked on the window, stops with the refusal and its key instead of waiting for replies that
-   * the stopped reader will never take. Nothing hangs; the keys before the refusal are there.
+   * Redis starts refusing in the middle of a long partition (chunks of 2): the write stops with the refusal
+   * and its key. Nothing hangs; the keys before the refusal are there.
    */
   @Test
-  void aRefusalInTheMiddleOfALongStreamStopsTheWriter() {
+  void aRefusalInTheMiddleOfALongPartitionStopsTheWrite() {
     long before = Long.parseLong(redis.info("memory").lines()
         .filter(l -> l.startsWith("used_memory:")).findFirst().orElseThrow().substring(12).trim());
     redis.configSet("maxmemory", Long.toString(before + (2 << 20))); // room for about 200 of the 10 KB values
@@ -310,9 +309,9 @@ class RedisPublisherIT extends SparkTestBase {
     }
   }
 
-  /** Many keys through one stream, far more than the window: every key with its own bytes, in any order of arrival. */
+  /** Many keys, far more than a chunk, through two connections: every key with its own bytes. */
   @Test
-  void aLongStreamStoresEveryKeyExactly() {
+  void manyKeysAreStoredExactly() {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 5000; i++) {
       rows.add(kv(KEYS.payload(PayloadKind.CUSTOMER_RECS, "r3", "c" + i), "{\"n\":" + i + ",\"pad\":\""

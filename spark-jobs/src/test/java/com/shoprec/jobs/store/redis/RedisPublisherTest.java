@@ -33,6 +33,16 @@ class RedisPublisherTest {
   }
 
   @Test
+  void everyReplyMustBeOk() {
+    byte[][] keys = {bytes("a"), bytes("b"), bytes("c")};
+    assertEquals(2, WriteKeyValuesFn.checkReplies(List.of("OK", "OK"), keys, 2));
+    RedisWriteException e = assertThrows(RedisWriteException.class, () -> WriteKeyValuesFn.checkReplies(
+        Arrays.asList("OK", new JedisDataException("OOM command not allowed"), "OK"), keys, 3));
+    assertTrue(e.getMessage().contains("SET b failed: OOM"), e.getMessage());
+    assertThrows(RedisWriteException.class, () -> WriteKeyValuesFn.checkReplies(List.of("OK"), keys, 2));
+  }
+
+  @Test
   void settingsAreChecked() {
     RedisKeys keys = RedisKeys.withoutNamespace();
     assertThrows(IllegalArgumentException.class, () -> new RedisPublisher(LOCAL, keys, 0, 10));
