@@ -141,7 +141,7 @@ final class CopyEncoding {
   }
 
   /** Spark rows hold arrays as Scala sequences; rows built by hand may hold Java lists. */
-  private static List<?> toList(Object value) {
+  static List<?> toList(Object value) {
     if (value instanceof List<?> list) {
       return list;
     }
@@ -151,7 +151,7 @@ final class CopyEncoding {
     throw new IllegalArgumentException("not a Spark array value: " + value.getClass().getName());
   }
 
-  private static Instant toInstant(Object value) {
+  static Instant toInstant(Object value) {
     if (value instanceof Timestamp t) {
       return t.toInstant();
     }
@@ -161,7 +161,7 @@ final class CopyEncoding {
     throw new IllegalArgumentException("not a Spark timestamp value: " + value.getClass().getName());
   }
 
-  private static LocalDate toLocalDate(Object value) {
+  static LocalDate toLocalDate(Object value) {
     if (value instanceof Date d) {
       return d.toLocalDate(); // Spark builds java.sql.Date in the JVM's zone: its local date is the value
     }

@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.ZoneId;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.commons.csv.CSVPrinter;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.sql.Row;
@@ -19,7 +20,8 @@ import org.postgresql.copy.PGCopyOutputStream;
 
 /**
  * Executor side of {@link PostgresStore#copy}: streams one partition's rows into
- * {@code COPY table (run_id, ...) FROM STDIN WITH (FORMAT csv)} over one connection, taken from
+ * {@code COPY table (run_id, ...) FROM STDIN} (binary, {@link CopyBinary}, or CSV, {@link CopyEncoding}, as
+ * the plan says) over one connection, taken from
  * {@link CopyConnections} only when the partition has rows and given back after a clean end, and adds the
  * number of rows COPY reports to {@code loaded}.
  *
@@ -41,6 +43,8 @@ final class CopyPartitionFn implements ForeachPartitionFunction<Row> {
   private final String runId;
   private final int[] fields;
   private final Kind[] kinds;
+  private final CopyBinary.Type[] binary;
+  private final List<String> columns;
   private final String zoneId;
   private final LongAccumulator loaded;
 
@@ -51,6 +55,8 @@ final class CopyPartitionFn implements ForeachPartitionFunction<Row> {
     this.runId = runId;
     this.fields = plan.fields();
     this.kinds = plan.kinds();
+    this.binary = plan.binary();
+    this.columns = List.copyOf(plan.columns().subList(1, plan.columns().size())); // serializable
     this.zoneId = zoneId;
     this.loaded = loaded;
   }
@@ -68,13 +74,25 @@ final class CopyPartitionFn implements ForeachPartitionFunction<Row> {
       PGCopyOutputStream copy = new PGCopyOutputStream(connection.unwrap(PGConnection.class), copySql, BUFFER);
       long rowsLoaded;
       try {
-        Writer writer = new BufferedWriter(new OutputStreamWriter(copy, StandardCharsets.UTF_8), BUFFER);
-        CSVPrinter printer = new CSVPrinter(writer, CopyEncoding.FORMAT);
-        while (rows.hasNext()) {
-          CopyEncoding.printRow(printer, runId, rows.next(), fields, kinds, zone);
-          sent++;
+        if (binary != null) {
+          CopyBinary.Writer out = new CopyBinary.Writer(copy, BUFFER);
+          byte[] run = runId.getBytes(StandardCharsets.UTF_8);
+          out.header();
+          while (rows.hasNext()) {
+            out.row(run, rows.next(), fields, binary, columns, zone);
+            sent++;
+          }
+          out.trailer();
+          out.flush();
+        } else {
+          Writer writer = new BufferedWriter(new OutputStreamWriter(copy, StandardCharsets.UTF_8), BUFFER);
+          CSVPrinter printer = new CSVPrinter(writer, CopyEncoding.FORMAT);
+          while (rows.hasNext()) {
+            CopyEncoding.printRow(printer, runId, rows.next(), fields, kinds, zone);
+            sent++;
+          }
+          printer.flush();
         }
-        printer.flush();
         rowsLoaded = copy.endCopy();
       } catch (IOException | SQLException | RuntimeException e) {
         if (copy.isActive()) {

@@ -26,9 +26,11 @@ import org.apache.spark.sql.types.StructType;
  * @param table the table name (a plain lower-case SQL identifier)
  * @param columns the COPY column list, {@code run_id} first
  * @param fields for each column after run_id, the index of its field in the dataset's rows
- * @param kinds for each column after run_id, how its values are written
+ * @param kinds for each column after run_id, how its values are written as CSV text
+ * @param binary for each column after run_id, how its values are written in COPY's binary format; null when
+ *     the table loads as CSV (a column whose type pair has no binary form here, or binary not wanted)
  */
-record CopyPlan(String table, List<String> columns, int[] fields, Kind[] kinds) {
+record CopyPlan(String table, List<String> columns, int[] fields, Kind[] kinds, CopyBinary.Type[] binary) {
 
   static final String RUN_ID = "run_id";
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
@@ -43,10 +45,16 @@ record CopyPlan(String table, List<String> columns, int[] fields, Kind[] kinds) 
    */
   record TableColumn(String name, String udtName, boolean required) {}
 
+  /** The binary format where every column has a binary form, else CSV. */
+  static CopyPlan of(String table, StructType schema, List<TableColumn> tableColumns) {
+    return of(table, schema, tableColumns, true);
+  }
+
   /**
+   * @param binaryIfPossible false to load as CSV whatever the columns
    * @throws IllegalArgumentException naming the table and every column that does not fit
    */
-  static CopyPlan of(String table, StructType schema, List<TableColumn> tableColumns) {
+  static CopyPlan of(String table, StructType schema, List<TableColumn> tableColumns, boolean binaryIfPossible) {
     checkIdentifier(table);
     if (tableColumns.isEmpty()) {
       throw new IllegalArgumentException("table " + table + " does not exist");
@@ -64,6 +72,7 @@ record CopyPlan(String table, List<String> columns, int[] fields, Kind[] kinds) 
     columns.add(RUN_ID);
     List<Integer> fields = new ArrayList<>();
     List<Kind> kinds = new ArrayList<>();
+    List<CopyBinary.Type> binary = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     StructField[] dataFields = schema.fields();
     for (int i = 0; i < dataFields.length; i++) {
@@ -91,6 +100,7 @@ record CopyPlan(String table, List<String> columns, int[] fields, Kind[] kinds) 
       columns.add(name);
       fields.add(i);
       kinds.add(kind);
+      binary.add(CopyBinary.type(dataFields[i].dataType(), column.udtName()));
     }
     for (TableColumn c : tableColumns) {
       if (c.required() && !c.name().equals(RUN_ID) && !seen.contains(c.name())) {
@@ -101,13 +111,21 @@ record CopyPlan(String table, List<String> columns, int[] fields, Kind[] kinds) 
       throw new IllegalArgumentException("cannot COPY the dataset " + schema.simpleString() + " into "
           + table + byName.keySet() + ": " + String.join("; ", problems));
     }
+    boolean allBinary = binaryIfPossible && !binary.contains(null)
+        && CopyBinary.type(DataTypes.StringType, byName.get(RUN_ID).udtName()) == CopyBinary.Type.TEXT;
     return new CopyPlan(table, List.copyOf(columns),
-        fields.stream().mapToInt(Integer::intValue).toArray(), kinds.toArray(new Kind[0]));
+        fields.stream().mapToInt(Integer::intValue).toArray(), kinds.toArray(new Kind[0]),
+        allBinary ? binary.toArray(new CopyBinary.Type[0]) : null);
   }
 
-  /** {@code COPY table (run_id, ...) FROM STDIN WITH (FORMAT csv)}. */
+  boolean isBinary() {
+    return binary != null;
+  }
+
+  /** {@code COPY table (run_id, ...) FROM STDIN WITH (FORMAT binary)}, or {@code (FORMAT csv)}. */
   String copySql() {
-    return copySql(table, columns);
+    return "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN WITH (FORMAT "
+        + (isBinary() ? "binary" : "csv") + ")";
   }
 
   static String copySql(String table, List<String> columns) {

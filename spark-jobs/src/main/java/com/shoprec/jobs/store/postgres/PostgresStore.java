@@ -409,7 +409,9 @@ public final class PostgresStore implements AutoCloseable {
    * <p>Supported Spark types: string (also JSON text for json/jsonb columns), byte, short, int, long,
    * float, double, decimal, boolean, date, timestamp (an instant: into timestamptz as such, into
    * timestamp as the wall time in the session time zone), timestamp_ntz, and arrays of numbers (into
-   * real[], double precision[], ...) or strings (into text[]).
+   * real[], double precision[], ...) or strings (into text[]). A table loads in COPY's binary format when
+   * every column's type pair has a binary form ({@link CopyBinary}: all of the job's outputs), else as CSV,
+   * which the server converts (a decimal into numeric, a number into text, ...).
    *
    * <p>Rows load while the run is not current, so readers of the {@code current_*} views do not see them
    * until {@link #publish}. Each partition commits on its own: after a failed load, {@link #fail} deletes
@@ -421,9 +423,14 @@ public final class PostgresStore implements AutoCloseable {
    * @throws StoreException when a COPY fails (e.g. a duplicate key), naming the table and run
    */
   public long copy(Dataset<Row> rows, String table, String runId) {
+    return copy(rows, table, runId, true);
+  }
+
+  /** {@link #copy}, in COPY's binary format where every column has one ({@link CopyBinary}), else as CSV. */
+  long copy(Dataset<Row> rows, String table, String runId, boolean binaryIfPossible) {
     CopyPlan plan;
     synchronized (this) {
-      plan = CopyPlan.of(table, rows.schema(), tableColumns(table));
+      plan = CopyPlan.of(table, rows.schema(), tableColumns(table), binaryIfPossible);
     }
     String zone = rows.sparkSession().conf().get("spark.sql.session.timeZone");
     LongAccumulator loaded = rows.sparkSession().sparkContext().longAccumulator("rows copied into " + table);
@@ -442,7 +449,8 @@ public final class PostgresStore implements AutoCloseable {
     }
     long count = loaded.value();
     long ms = Math.max(1, (System.nanoTime() - start) / 1_000_000);
-    LOG.info("copied {} rows into {} for run {} in {} ms ({} rows/s)", count, table, runId, ms, count * 1000 / ms);
+    LOG.info("copied {} rows into {} for run {} in {} ms ({} rows/s, {})", count, table, runId, ms, count * 1000 / ms,
+        plan.isBinary() ? "binary" : "csv");
     return count;
   }
 

@@ -39,8 +39,26 @@ class CopyPlanTest {
     assertArrayEquals(new int[] {0, 1, 2, 3, 4}, plan.fields());
     assertArrayEquals(new Kind[] {Kind.STRING, Kind.NUMBER_ARRAY, Kind.STRING, Kind.TIMESTAMP_WALL, Kind.NUMBER},
         plan.kinds());
+    assertArrayEquals(new CopyBinary.Type[] {CopyBinary.Type.TEXT, CopyBinary.Type.FLOAT4_ARRAY,
+        CopyBinary.Type.TEXT, CopyBinary.Type.TIMESTAMP_WALL, CopyBinary.Type.INT4}, plan.binary());
     assertEquals("COPY customer_segments (run_id, segment, factors, customer_id, last_order_at, orders) "
-        + "FROM STDIN WITH (FORMAT csv)", plan.copySql());
+        + "FROM STDIN WITH (FORMAT binary)", plan.copySql());
+    assertEquals("COPY customer_segments (run_id, segment, factors, customer_id, last_order_at, orders) "
+        + "FROM STDIN WITH (FORMAT csv)", CopyPlan.of("customer_segments", schema, TABLE, false).copySql());
+  }
+
+  /** One column without a binary form here (a decimal into float8, which Postgres converts) makes the table CSV. */
+  @Test
+  void aColumnWithoutABinaryFormLoadsTheTableAsCsv() {
+    StructType schema = new StructType()
+        .add("customer_id", DataTypes.StringType)
+        .add("segment", DataTypes.StringType)
+        .add("share", DataTypes.createDecimalType(10, 4))
+        .add("orders", DataTypes.IntegerType);
+    CopyPlan plan = CopyPlan.of("customer_segments", schema, TABLE);
+    assertEquals(null, plan.binary());
+    assertArrayEquals(new Kind[] {Kind.STRING, Kind.STRING, Kind.DECIMAL, Kind.NUMBER}, plan.kinds());
+    assertTrue(plan.copySql().endsWith("WITH (FORMAT csv)"), plan.copySql());
   }
 
   @Test

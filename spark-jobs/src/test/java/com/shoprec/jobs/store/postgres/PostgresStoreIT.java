@@ -201,6 +201,106 @@ class PostgresStoreIT extends SparkTestBase {
             + "FROM customer_segments ORDER BY customer_id"));
   }
 
+  /**
+   * The same rows loaded as CSV and in the binary format leave exactly the same values in the tables, down to
+   * the last bit of every double and float (compared through their text with extra_float_digits = 3): awkward
+   * text, JSON with escapes, NULLs, extreme and special doubles, factor arrays, and timestamps in a session
+   * zone that is not UTC.
+   */
+  @Test
+  void binaryAndCsvLoadsLeaveTheSameValues() {
+    String run = store.beginRun("2011_W49", null, null);
+    Dataset<Row> weekly = spark.createDataFrame(List.of(
+        RowFactory.create("2011_W49", "410169", "85123A", 1, 0.1 + 0.2, "repurchase", "LIGHT",
+            "{\"times_bought\": 12, \"note\": \"a \\\"quoted\\\" word,\\n é ☕\"}"),
+        RowFactory.create("2011_W49", "410169", "say \"hi\", twice\nand \\.", 2, null, "", "LIGHT", null),
+        RowFactory.create("2011_W49", "17850", "22423", 3, -1.5e-300, "discovery", null, "[]"),
+        RowFactory.create("2011_W49", "17850", "22424", 4, Double.NaN, "discovery", "HEAVY", "{}"),
+        RowFactory.create("2011_W49", "17850", "22425", 5, Double.MAX_VALUE, "discovery", "HEAVY", "null"),
+        RowFactory.create("2011_W49", "17850", "22426", 6, Double.NEGATIVE_INFINITY, "popular", "HEAVY",
+            "{\"x\": 1e-7}")), WEEKLY).repartition(2);
+    StructType factorsSchema = new StructType()
+        .add("product_id", DataTypes.StringType)
+        .add("factors", DataTypes.createArrayType(DataTypes.FloatType));
+    Dataset<Row> factors = spark.createDataFrame(List.of(
+        RowFactory.create("85123A", new float[] {0.1f, -1.5f, Float.MIN_VALUE, 3.4028235e38f, 1.0e-7f}),
+        RowFactory.create("22423", new float[] {})), factorsSchema);
+    StructType segmentsSchema = new StructType()
+        .add("customer_id", DataTypes.StringType)
+        .add("segment", DataTypes.StringType)
+        .add("orders", DataTypes.IntegerType)
+        .add("products", DataTypes.IntegerType)
+        .add("new_product_share", DataTypes.DoubleType)
+        .add("last_order_at", DataTypes.TimestampType);
+    Dataset<Row> segments = spark.createDataFrame(List.of(
+        RowFactory.create("410169", "LIGHT", 7, 5, 0.4, Timestamp.from(Instant.parse("2011-07-09T12:50:00.000123Z"))),
+        RowFactory.create("12", "NEW", Integer.MAX_VALUE, 0, 1.0 / 3, Timestamp.from(Instant.parse("1999-12-31T23:59:59.5Z"))),
+        RowFactory.create("17850", "HEAVY", 600, 40, null, null)), segmentsSchema);
+    StructType popularSchema = new StructType()
+        .add("scope", DataTypes.StringType)
+        .add("product_id", DataTypes.StringType)
+        .add("rank", DataTypes.IntegerType)
+        .add("score", DataTypes.DoubleType)
+        .add("orders", DataTypes.LongType)
+        .add("customers", DataTypes.IntegerType); // an int into bigint
+    Dataset<Row> popular = spark.createDataFrame(List.of(
+        RowFactory.create("all", "85123A", 1, 2.5, Long.MAX_VALUE, 3),
+        RowFactory.create("segment:HEAVY", "22423", 2, 0.0, -1L, null)), popularSchema);
+
+    Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
+    tables.put("weekly_recommendations", weekly);
+    tables.put("als_product_factors", factors);
+    tables.put("customer_segments", segments);
+    tables.put("popular_products", popular);
+    String previousZone = spark.conf().get("spark.sql.session.timeZone");
+    spark.conf().set("spark.sql.session.timeZone", "America/New_York");
+    try {
+      for (Map.Entry<String, Dataset<Row>> t : tables.entrySet()) {
+        String table = t.getKey();
+        String select = "SELECT * FROM " + table + " t ORDER BY t::text";
+        long rows = t.getValue().count();
+        assertEquals(rows, store.copy(t.getValue(), table, run, false), table + " as CSV");
+        List<List<Object>> asCsv = queryAsText(select);
+        assertEquals(rows, asCsv.size());
+        execute("DELETE FROM " + table);
+        assertEquals(rows, store.copy(t.getValue(), table, run, true), table + " in binary");
+        assertEquals(asCsv, queryAsText(select), table);
+        execute("DELETE FROM " + table);
+      }
+    } finally {
+      spark.conf().set("spark.sql.session.timeZone", previousZone);
+    }
+  }
+
+  /** Every column as text, floats with every digit. */
+  private List<List<Object>> queryAsText(String select) {
+    try (Connection c = target.connect(); Statement st = c.createStatement()) {
+      st.execute("SET extra_float_digits = 3");
+      try (ResultSet rs = st.executeQuery(select)) {
+        List<List<Object>> rows = new ArrayList<>();
+        int n = rs.getMetaData().getColumnCount();
+        while (rs.next()) {
+          List<Object> row = new ArrayList<>();
+          for (int i = 1; i <= n; i++) {
+            row.add(rs.getString(i));
+          }
+          rows.add(row);
+        }
+        return rows;
+      }
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private void execute(String sql) {
+    try (Connection c = target.connect(); Statement st = c.createStatement()) {
+      st.execute(sql);
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   @Test
   void copiesReuseTheirConnectionsAndReplaceOnesTheServerEnded() {
     String run = store.beginRun("2011_W49", null, null);
