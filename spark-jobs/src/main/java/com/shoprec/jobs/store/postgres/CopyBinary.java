@@ -53,24 +53,36 @@ final class CopyBinary {
     TIMESTAMP_WALL,
     /** Spark timestamp_ntz into timestamp: microseconds since 2000-01-01. */
     TIMESTAMP_NTZ,
-    FLOAT4_ARRAY(700),
-    FLOAT8_ARRAY(701),
-    INT2_ARRAY(21),
-    INT4_ARRAY(23),
-    INT8_ARRAY(20),
-    TEXT_ARRAY(25),
-    VARCHAR_ARRAY(1043),
-    BPCHAR_ARRAY(1042);
+    FLOAT4_ARRAY(FLOAT4, 700),
+    FLOAT8_ARRAY(FLOAT8, 701),
+    INT2_ARRAY(INT2, 21),
+    INT4_ARRAY(INT4, 23),
+    INT8_ARRAY(INT8, 20),
+    TEXT_ARRAY(TEXT, 25),
+    VARCHAR_ARRAY(TEXT, 1043),
+    BPCHAR_ARRAY(TEXT, 1042);
 
-    /** For an array: the element type's OID, which the server checks against the column's. */
+    /** For an array: how its elements are written, and their type's OID, which the server checks. */
+    final Type element;
     final int elementOid;
 
     Type() {
-      this(0);
+      this(null, 0);
     }
 
-    Type(int elementOid) {
+    Type(Type element, int elementOid) {
+      this.element = element;
       this.elementOid = elementOid;
+    }
+
+    /** The bytes of a value of this scalar type, or -1 when it varies (text). */
+    int width() {
+      return switch (this) {
+        case INT2 -> 2;
+        case INT4, FLOAT4 -> 4;
+        case INT8, FLOAT8 -> 8;
+        default -> -1;
+      };
     }
   }
 
@@ -252,7 +264,7 @@ final class CopyBinary {
           int32(8);
           int64(micros(((LocalDateTime) value).toInstant(ZoneOffset.UTC)));
         }
-        default -> array(type, CopyEncoding.toList(value));
+        default -> array(type, CopyEncoding.toList(value), zone);
       }
     }
 
@@ -265,34 +277,23 @@ final class CopyBinary {
     }
 
     /** One dimension, lower bound 1; an empty array has no dimension. */
-    private void array(Type type, List<?> values) throws IOException {
+    private void array(Type type, List<?> values, ZoneId zone) throws IOException {
       int n = values.size();
       boolean hasNull = false;
       int length = 12 + (n > 0 ? 8 : 0);
-      byte[][] texts = null;
-      if (type == Type.TEXT_ARRAY || type == Type.VARCHAR_ARRAY || type == Type.BPCHAR_ARRAY) {
-        texts = new byte[n][];
-        for (int i = 0; i < n; i++) {
-          Object v = values.get(i);
-          if (v == null) {
-            hasNull = true;
-            length += 4;
-          } else {
-            texts[i] = v.toString().getBytes(StandardCharsets.UTF_8);
-            length += 4 + texts[i].length;
-          }
+      int width = type.element.width();
+      byte[][] texts = width < 0 ? new byte[n][] : null; // encoded once: the total length comes first
+      for (int i = 0; i < n; i++) {
+        Object v = values.get(i);
+        if (v == null) {
+          hasNull = true;
+        } else if (texts != null) {
+          texts[i] = v.toString().getBytes(StandardCharsets.UTF_8);
+          length += texts[i].length;
+        } else {
+          length += width;
         }
-      } else {
-        int width = type == Type.INT2_ARRAY ? 2
-            : type == Type.INT4_ARRAY || type == Type.FLOAT4_ARRAY ? 4 : 8;
-        for (int i = 0; i < n; i++) {
-          if (values.get(i) == null) {
-            hasNull = true;
-            length += 4;
-          } else {
-            length += 4 + width;
-          }
-        }
+        length += 4;
       }
       int32(length);
       int32(n > 0 ? 1 : 0);
@@ -306,33 +307,10 @@ final class CopyBinary {
         Object v = values.get(i);
         if (v == null) {
           int32(-1);
-          continue;
-        }
-        switch (type) {
-          case FLOAT4_ARRAY -> {
-            int32(4);
-            int32(Float.floatToRawIntBits(((Number) v).floatValue()));
-          }
-          case FLOAT8_ARRAY -> {
-            int32(8);
-            int64(Double.doubleToRawLongBits(((Number) v).doubleValue()));
-          }
-          case INT2_ARRAY -> {
-            int32(2);
-            int16(toShort((Number) v));
-          }
-          case INT4_ARRAY -> {
-            int32(4);
-            int32(toInt((Number) v));
-          }
-          case INT8_ARRAY -> {
-            int32(8);
-            int64(((Number) v).longValue());
-          }
-          default -> {
-            int32(texts[i].length);
-            bytes(texts[i]);
-          }
+        } else if (texts != null) {
+          text(texts[i], false);
+        } else {
+          field(type.element, v, zone);
         }
       }
     }

@@ -55,6 +55,13 @@ class PostgresStoreIT extends SparkTestBase {
       .add("source", DataTypes.StringType)
       .add("segment", DataTypes.StringType)
       .add("reason", DataTypes.StringType);
+  private static final StructType SEGMENTS = new StructType()
+      .add("customer_id", DataTypes.StringType)
+      .add("segment", DataTypes.StringType)
+      .add("orders", DataTypes.IntegerType)
+      .add("products", DataTypes.IntegerType)
+      .add("new_product_share", DataTypes.DoubleType)
+      .add("last_order_at", DataTypes.TimestampType);
   private static final AtomicInteger DATABASES = new AtomicInteger();
 
   private static EmbeddedStores stores;
@@ -183,16 +190,9 @@ class PostgresStoreIT extends SparkTestBase {
     }
 
     // The session time zone is UTC: a Spark timestamp lands in `timestamp` as its UTC wall time.
-    StructType segmentsSchema = new StructType()
-        .add("customer_id", DataTypes.StringType)
-        .add("segment", DataTypes.StringType)
-        .add("orders", DataTypes.IntegerType)
-        .add("products", DataTypes.IntegerType)
-        .add("new_product_share", DataTypes.DoubleType)
-        .add("last_order_at", DataTypes.TimestampType);
     Dataset<Row> segments = spark.createDataFrame(List.of(
         RowFactory.create("410169", "LIGHT", 7, 5, 0.4, Timestamp.from(Instant.parse("2011-12-09T12:50:00.000123Z"))),
-        RowFactory.create("17850", "HEAVY", 600, 40, null, null)), segmentsSchema);
+        RowFactory.create("17850", "HEAVY", 600, 40, null, null)), SEGMENTS);
     assertEquals(2L, store.copy(segments, "customer_segments", run));
     assertEquals(List.of(
             Arrays.asList("17850", "HEAVY", 600, 40, null, null),
@@ -225,17 +225,10 @@ class PostgresStoreIT extends SparkTestBase {
     Dataset<Row> factors = spark.createDataFrame(List.of(
         RowFactory.create("85123A", new float[] {0.1f, -1.5f, Float.MIN_VALUE, 3.4028235e38f, 1.0e-7f}),
         RowFactory.create("22423", new float[] {})), factorsSchema);
-    StructType segmentsSchema = new StructType()
-        .add("customer_id", DataTypes.StringType)
-        .add("segment", DataTypes.StringType)
-        .add("orders", DataTypes.IntegerType)
-        .add("products", DataTypes.IntegerType)
-        .add("new_product_share", DataTypes.DoubleType)
-        .add("last_order_at", DataTypes.TimestampType);
     Dataset<Row> segments = spark.createDataFrame(List.of(
         RowFactory.create("410169", "LIGHT", 7, 5, 0.4, Timestamp.from(Instant.parse("2011-07-09T12:50:00.000123Z"))),
         RowFactory.create("12", "NEW", Integer.MAX_VALUE, 0, 1.0 / 3, Timestamp.from(Instant.parse("1999-12-31T23:59:59.5Z"))),
-        RowFactory.create("17850", "HEAVY", 600, 40, null, null)), segmentsSchema);
+        RowFactory.create("17850", "HEAVY", 600, 40, null, null)), SEGMENTS);
     StructType popularSchema = new StructType()
         .add("scope", DataTypes.StringType)
         .add("product_id", DataTypes.StringType)
