@@ -124,12 +124,16 @@ record CopyPlan(String table, List<String> columns, int[] fields, Kind[] kinds, 
 
   /** {@code COPY table (run_id, ...) FROM STDIN WITH (FORMAT binary)}, or {@code (FORMAT csv)}. */
   String copySql() {
-    return "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN WITH (FORMAT "
-        + (isBinary() ? "binary" : "csv") + ")";
+    return copySql(table, columns, isBinary() ? "binary" : "csv");
   }
 
+  /** {@code COPY table (columns) FROM STDIN WITH (FORMAT csv)}. */
   static String copySql(String table, List<String> columns) {
-    return "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN WITH (FORMAT csv)";
+    return copySql(table, columns, "csv");
+  }
+
+  private static String copySql(String table, List<String> columns, String format) {
+    return "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN WITH (FORMAT " + format + ")";
   }
 
   private static final Map<String, String> NUMERIC = new HashMap<>();
