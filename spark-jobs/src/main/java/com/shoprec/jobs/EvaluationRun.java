@@ -86,10 +86,22 @@ public final class EvaluationRun {
   private final JobSettings settings;
   private final String protocol;
   private final LocalDate splitDate;
+  private final int weeks;
   private final boolean dryRun;
   private final Stages stages = new Stages();
 
-  public EvaluationRun(SparkSession spark, JobSettings settings, String protocol, LocalDate splitDate, boolean dryRun) {
+  /**
+   * @param splitDate {@code time-split}: the first day of the (last) test week; {@code null} for the default
+   * @param weeks     {@code time-split}: how many consecutive test weeks, ending with {@code splitDate}'s, each
+   *                  with every model trained on the orders before it; their measurements are pooled
+   *                  ({@link Evaluator#pool}). 1 for {@code last-basket}.
+   */
+  public EvaluationRun(SparkSession spark, JobSettings settings, String protocol, LocalDate splitDate, int weeks,
+      boolean dryRun) {
+    if (weeks < 1 || (weeks > 1 && !Splits.TIME_SPLIT.equals(protocol))) {
+      throw new IllegalArgumentException("weeks must be 1, or more for time-split; got " + weeks + " for " + protocol);
+    }
+    this.weeks = weeks;
     this.spark = spark;
     this.settings = settings;
     this.protocol = protocol;
@@ -106,7 +118,6 @@ public final class EvaluationRun {
   }
 
   private Outcome evaluate() {
-    int k = settings.listSize();
     // a misspelt variant stops the evaluation now, not after the models are trained
     settings.evaluationMethods().stream().filter(EvaluationRun::isDiscoveryVariant)
         .forEach(m -> discoveryVariant(m, settings.discovery()));
@@ -122,9 +133,50 @@ public final class EvaluationRun {
           .withColumn(Baselines.LINE_ORDER, monotonically_increasing_id());
       return valid.cache();
     });
-    Split split = stages.run("split", () -> (Splits.LAST_BASKET.equals(protocol)
-        ? Splits.lastBasket(orders, Splits.DEFAULT_MIN_BASKETS, Splits.DEFAULT_MAX_BASKETS)
-        : Splits.timeSplit(orders, splitDate, Splits.DEFAULT_TEST_DAYS)).cache());
+    List<Part> parts = new java.util.ArrayList<>();
+    if (Splits.LAST_BASKET.equals(protocol)) {
+      parts.add(measure(stages.run("split", () -> Splits.lastBasket(orders, Splits.DEFAULT_MIN_BASKETS,
+          Splits.DEFAULT_MAX_BASKETS).cache()), "", namedAls));
+    } else {
+      LocalDate last = splitDate != null ? splitDate : Splits.defaultTimeSplitDate(orders, Splits.DEFAULT_TEST_DAYS);
+      for (LocalDate t : Splits.weeklyCutoffs(last, weeks, Splits.DEFAULT_TEST_DAYS)) {
+        String week = weeks == 1 ? "" : t + " ";
+        parts.add(measure(stages.run(week + "split", () -> Splits.timeSplit(orders, t, Splits.DEFAULT_TEST_DAYS)
+            .cache()), week, namedAls));
+        // the next week trains every model again: keep only the orders
+        spark.catalog().clearCache();
+        orders.cache();
+      }
+    }
+    long customers = parts.stream().mapToLong(Part::customers).sum();
+    List<Metric> results = parts.size() == 1 ? parts.get(0).results()
+        : Evaluator.pool(parts.stream().map(Part::results).toList());
+    if (parts.size() > 1) {
+      LOG.info("evaluation {}: {} weeks pooled, {} customer-weeks: {}", protocol, parts.size(), customers,
+          parts.stream().map(p -> p.cutoff() + " " + p.customers()).toList());
+    }
+    String json = EvaluationReport.toJson(protocol, customers, results,
+        parts.stream().map(p -> new EvaluationReport.SplitSummary(p.cutoff(), p.customers())).toList());
+    String id = "eval_" + protocol.replace('-', '_') + "_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss"));
+    if (!dryRun) {
+      try (PostgresStore pg = PostgresStore.connect(Operations.postgres(settings))) {
+        pg.ensureSchema();
+        long rows = pg.copy(EvaluationReport.toRows(spark, protocol, results), "evaluation_results", id);
+        LOG.info("evaluation {}: {} rows in evaluation_results", id, rows);
+      }
+    }
+    return new Outcome(id, protocol, customers, results, json);
+  }
+
+  /** One split's measurements: its as-of day, its evaluated customers, every measured value. */
+  private record Part(LocalDate cutoff, long customers, List<Metric> results) {}
+
+  /**
+   * Trains every model on the split's history as the weekly run would and measures each method's lists;
+   * {@code week} prefixes the stage names (empty for a single split).
+   */
+  private Part measure(Split split, String week, Map<String, JobSettings.Als> namedAls) {
+    int k = settings.listSize();
     long customers = split.customers().count();
     LOG.info("evaluation {}: {} customers, models as of {}", protocol, customers, split.cutoff());
 
@@ -140,14 +192,14 @@ public final class EvaluationRun {
     Dataset<Row> popularAll = popularLists.where(col("scope").equalTo(RedisKeys.PopularScope.all()));
     List<ListAssembler.Candidate> overall = WeeklyRun.overallPopular(popular);
 
-    Dataset<Row> repurchase = stages.run("repurchase", () ->
+    Dataset<Row> repurchase = stages.run(week + "repurchase", () ->
         RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache());
-    Dataset<Row> neighbours = stages.run("neighbours", () ->
+    Dataset<Row> neighbours = stages.run(week + "neighbours", () ->
         JaccardNeighbours.compute(base.customerProducts(), settings.neighbours()).neighbours().cache());
-    AlsFactors.Result als = stages.run("als", () -> AlsFactors.train(AlsFactors.preferences(base, settings.als()),
+    AlsFactors.Result als = stages.run(week + "als", () -> AlsFactors.train(AlsFactors.preferences(base, settings.als()),
         settings.als(), settings.audience().alsCandidates()));
     Dataset<Row> alsForCustomers = als.forCustomers().cache();
-    Dataset<Row> cooccurrence = stages.run("cooccurrence", () ->
+    Dataset<Row> cooccurrence = stages.run(week + "cooccurrence", () ->
         Cooccurrence.compute(base.orderLines(), settings.cooccurrence()).pairs());
 
     JobSettings.Discovery d = settings.discovery();
@@ -178,7 +230,7 @@ public final class EvaluationRun {
     namedAls.forEach(otherAls::putIfAbsent);
     otherAls.forEach((name, model) -> {
       if (measures("als" + name) || measures("discovery[als" + name + "]")) {
-        Dataset<Row> other = stages.run("als" + name, () -> AlsFactors.train(AlsFactors.preferences(base, model),
+        Dataset<Row> other = stages.run(week + "als" + name, () -> AlsFactors.train(AlsFactors.preferences(base, model),
             model, settings.audience().alsCandidates())).forCustomers().cache();
         methods.put("als" + name, top(other.join(evaluated.select("customer_id"), "customer_id"), k));
         methods.put("discovery[als" + name + "]", top(new Signals(evaluated, neighbours, base, other, cooccurrence,
@@ -202,20 +254,11 @@ public final class EvaluationRun {
     // Each method's lists are read several times by the evaluator: compute them once, here, and cut their
     // lineage. Without the cut, every query of the evaluator carries the plans of all the models behind the
     // method (millions of characters of plan text, rendered again for every query).
-    measured.replaceAll((method, recs) -> stages.run("lists " + method, () -> recs.localCheckpoint(true)));
+    measured.replaceAll((method, recs) -> stages.run(week + "lists " + method, () -> recs.localCheckpoint(true)));
     Dataset<Row> segmentOf = evaluated.select("customer_id", "segment").cache();
-    List<Metric> results = stages.run("metrics", () -> Evaluator.evaluateAll(split, measured, segmentOf,
+    List<Metric> results = stages.run(week + "metrics", () -> Evaluator.evaluateAll(split, measured, segmentOf,
         Evaluator.DEFAULT_KS));
-    String json = EvaluationReport.toJson(protocol, customers, results);
-    String id = "eval_" + protocol.replace('-', '_') + "_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss"));
-    if (!dryRun) {
-      try (PostgresStore pg = PostgresStore.connect(Operations.postgres(settings))) {
-        pg.ensureSchema();
-        long rows = pg.copy(EvaluationReport.toRows(spark, protocol, results), "evaluation_results", id);
-        LOG.info("evaluation {}: {} rows in evaluation_results", id, rows);
-      }
-    }
-    return new Outcome(id, protocol, customers, results, json);
+    return new Part(split.cutoff(), customers, results);
   }
 
   /**

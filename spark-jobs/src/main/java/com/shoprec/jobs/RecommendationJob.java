@@ -76,6 +76,11 @@ public final class RecommendationJob implements Callable<Integer> {
       description = "time-split: the first day of the test week (default: 7 days before the day after the last order).")
   String splitDate;
 
+  @Option(names = "--weeks", paramLabel = "N",
+      description = "time-split: evaluate N consecutive weeks ending with the split date's, each with the models "
+          + "trained on the orders before it, and pool them (default 1).")
+  Integer weeks;
+
   @Option(names = "--report", paramLabel = "FILE", description = "With --evaluate: write the JSON report here.")
   java.nio.file.Path report;
 
@@ -130,6 +135,13 @@ public final class RecommendationJob implements Callable<Integer> {
       JobSettings settings = JobSettings.load(config, withPlaceholderInput(overrides()));
       return status ? Operations.status(settings, System.out) : Operations.rollback(settings, System.out);
     }
+    if (weeks != null && weeks < 1) {
+      throw new SettingsException("--weeks must be at least 1, got " + weeks);
+    }
+    if (weeks != null && !"time-split".equals(evaluate)) {
+      throw new SettingsException("--weeks applies to --evaluate time-split only"
+          + (evaluate == null ? "" : ", not " + evaluate));
+    }
     JobSettings settings = JobSettings.load(config, overrides());
     LOG.info("settings: {}", settings.describe());
     SparkSession spark = session(settings);
@@ -160,7 +172,8 @@ public final class RecommendationJob implements Callable<Integer> {
         throw new SettingsException("--split-date must be a date like 2011-12-03, got \"" + splitDate + "\"");
       }
     }
-    EvaluationRun.Outcome outcome = new EvaluationRun(spark, settings, evaluate, date, dryRun).execute();
+    EvaluationRun.Outcome outcome = new EvaluationRun(spark, settings, evaluate, date, weeks == null ? 1 : weeks,
+        dryRun).execute();
     System.out.println(com.shoprec.jobs.eval.EvaluationReport.toTable(outcome.results(), settings.listSize()));
     if (report != null) {
       EvaluationRun.writeReport(report, outcome.json());

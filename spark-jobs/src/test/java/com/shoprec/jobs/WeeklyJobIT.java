@@ -265,6 +265,43 @@ class WeeklyJobIT extends SparkTestBase {
     assertEquals(RecommendationJob.EXIT_STORE_UNAVAILABLE, RecommendationJob.run("--input", slice.toString(),
         "--redis-url", "redis://127.0.0.1:1", "--database-url", stores.jdbcUrl()));
     assertEquals(RecommendationJob.EXIT_BAD_INPUT, RecommendationJob.run("--input", slice.toString(), "--limit", "0"));
+    assertEquals(RecommendationJob.EXIT_BAD_INPUT, RecommendationJob.run("--input", slice.toString(),
+        "--evaluate", "time-split", "--weeks", "0"));
+    assertEquals(RecommendationJob.EXIT_BAD_INPUT, RecommendationJob.run("--input", slice.toString(),
+        "--evaluate", "last-basket", "--weeks", "2"));
     assertEquals(runs, count("SELECT count(*) FROM recommendation_job_log"), "no run was logged");
+  }
+
+  /**
+   * A rolling time-split: two test weeks, each scored against models trained on the orders before it, pooled
+   * into one report and one set of evaluation_results rows that count the customers of both weeks.
+   */
+  @Test
+  @Order(6)
+  void aTwoWeekTimeSplitPoolsBothWeeks() throws Exception {
+    Path report = dir.resolve("two-weeks.json");
+    assertEquals(0, job("--evaluate", "time-split", "--weeks", "2", "--split-date", "2011-12-03",
+        "--report", report.toString(), "--set", "shoprec.job.evaluation.methods=[GP-TopFreq, popular-new]"));
+    JsonNode r = new ObjectMapper().readTree(report.toFile());
+    JsonNode splits = r.get("splits");
+    assertEquals(2, splits.size());
+    assertEquals("2011-11-26", splits.get(0).get("cutoff").asText());
+    assertEquals("2011-12-03", splits.get(1).get("cutoff").asText());
+    long first = splits.get(0).get("customers").asLong();
+    long second = splits.get(1).get("customers").asLong();
+    assertTrue(first > 0 && second > 0, "customers per week: " + first + ", " + second);
+    assertEquals(first + second, r.get("customers").asLong());
+    JsonNode recall = null;
+    for (JsonNode m : r.get("results")) {
+      if (m.get("method").asText().equals("GP-TopFreq") && m.get("segment").asText().equals("ALL")
+          && m.get("items").asText().equals("all") && m.get("metric").asText().equals("recall")
+          && m.get("k").asInt() == 25) {
+        recall = m;
+      }
+    }
+    assertEquals(first + second, recall.get("customers").asLong(), "every customer of both weeks has a test basket");
+    assertEquals(first + second, count("SELECT customers FROM evaluation_results WHERE run_id = (SELECT max(run_id) "
+        + "FROM evaluation_results WHERE protocol = 'time-split') AND method = 'GP-TopFreq' AND segment = 'ALL' "
+        + "AND items = 'all' AND metric = 'recall' AND k = 25"));
   }
 }

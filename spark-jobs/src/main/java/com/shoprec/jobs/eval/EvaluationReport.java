@@ -39,6 +39,9 @@ public final class EvaluationReport {
 
   private EvaluationReport() {}
 
+  /** One evaluated split of a report: the models' as-of day and the customers it evaluated. */
+  public record SplitSummary(java.time.LocalDate cutoff, long customers) {}
+
   /**
    * The results as rows of {@code evaluation_results}: protocol, method, segment, items, metric, k, value,
    * customers (how many customers the value is averaged over).
@@ -52,15 +55,25 @@ public final class EvaluationReport {
   }
 
   /**
-   * {@code {"protocol": …, "customers": n, "results": [{"method", "segment", "items", "metric", "k",
-   * "value"}, …]}}, results in the given order.
+   * {@code {"protocol": …, "customers": n, "splits": [{"cutoff": "2011-12-03", "customers": n}, …],
+   * "results": [{"method", "segment", "items", "metric", "k", "value", "customers"}, …]}}, results in the given
+   * order; a result's {@code customers} are those its value is averaged over. Several splits (the weeks of
+   * {@code time-split --weeks N}) are pooled: {@code customers} is then customer-weeks.
    */
-  public static String toJson(String protocol, long customers, List<Metric> results) {
+  public static String toJson(String protocol, long customers, List<Metric> results, List<SplitSummary> splits) {
     StringWriter out = new StringWriter();
     try (JsonGenerator json = JSON.createGenerator(out)) {
       json.writeStartObject();
       json.writeStringField("protocol", protocol);
       json.writeNumberField("customers", customers);
+      json.writeArrayFieldStart("splits");
+      for (SplitSummary split : splits) {
+        json.writeStartObject();
+        json.writeStringField("cutoff", String.valueOf(split.cutoff()));
+        json.writeNumberField("customers", split.customers());
+        json.writeEndObject();
+      }
+      json.writeEndArray();
       json.writeArrayFieldStart("results");
       for (Metric m : results) {
         json.writeStartObject();
@@ -70,6 +83,7 @@ public final class EvaluationReport {
         json.writeStringField("metric", m.metric());
         json.writeNumberField("k", m.k());
         json.writeNumberField("value", m.value());
+        json.writeNumberField("customers", m.customers());
         json.writeEndObject();
       }
       json.writeEndArray();

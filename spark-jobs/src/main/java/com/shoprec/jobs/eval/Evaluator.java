@@ -139,6 +139,35 @@ public final class Evaluator {
   }
 
   /**
+   * Several evaluations of the same methods as one (the weeks of a rolling {@code time-split}): each value
+   * the mean of the parts' values weighted by their {@code customers}, which are summed. The ranking metrics
+   * are means over customers, so this is exactly their mean over every customer of every part; coverage
+   * becomes the customer-weighted mean of the parts' coverages. A value no part measured for some customers
+   * (a segment absent from a week) comes from the parts that have it; order: the first part's, then new keys
+   * as they appear.
+   */
+  public static List<Metric> pool(List<List<Metric>> parts) {
+    Map<List<Object>, double[]> sums = new java.util.LinkedHashMap<>(); // key -> {Σ value·customers, Σ customers}
+    Map<List<Object>, Metric> first = new java.util.HashMap<>();
+    for (List<Metric> part : parts) {
+      for (Metric m : part) {
+        List<Object> key = List.of(m.method(), m.segment(), m.items(), m.metric(), m.k());
+        first.putIfAbsent(key, m);
+        double[] s = sums.computeIfAbsent(key, x -> new double[2]);
+        s[0] += m.value() * m.customers();
+        s[1] += m.customers();
+      }
+    }
+    List<Metric> pooled = new ArrayList<>(sums.size());
+    sums.forEach((key, s) -> {
+      Metric m = first.get(key);
+      pooled.add(new Metric(m.method(), m.segment(), m.items(), m.metric(), m.k(), s[1] == 0 ? 0.0 : s[0] / s[1],
+          (long) s[1]));
+    });
+    return pooled;
+  }
+
+  /**
    * Distinct products of the history in the top-K lists of each segment's customers / distinct products in
    * the history (products the history never saw are not part of the catalog and do not count).
    */

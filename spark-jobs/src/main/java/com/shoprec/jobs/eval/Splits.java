@@ -85,6 +85,21 @@ public final class Splits {
     return new Split(history, test, customers, TIME_SPLIT, start);
   }
 
+  /**
+   * The first days of {@code weeks} consecutive test periods of {@code days} days each, the last one starting
+   * on {@code last}: oldest first, {@code days} apart, so that no two test periods overlap.
+   */
+  public static List<LocalDate> weeklyCutoffs(LocalDate last, int weeks, int days) {
+    if (weeks < 1 || days < 1) {
+      throw new IllegalArgumentException("need at least one period of at least one day, got " + weeks + " of " + days);
+    }
+    List<LocalDate> cutoffs = new java.util.ArrayList<>(weeks);
+    for (int w = weeks - 1; w >= 0; w--) {
+      cutoffs.add(last.minusDays((long) days * w));
+    }
+    return cutoffs;
+  }
+
   /** T such that the test period ends at the day after the last order: that day minus {@code days}. */
   public static LocalDate defaultTimeSplitDate(Dataset<Row> orders, int days) {
     Row last = orders.agg(max(to_date(col("ts")))).first();

@@ -110,6 +110,18 @@ class EvaluatorIT extends SparkTestBase {
   }
 
   @Test
+  void weeklyCutoffsAreOldestFirstAndDoNotOverlap() {
+    assertEquals(List.of(LocalDate.of(2011, 11, 19), LocalDate.of(2011, 11, 26), LocalDate.of(2011, 12, 3)),
+        Splits.weeklyCutoffs(LocalDate.of(2011, 12, 3), 3, 7));
+    assertEquals(List.of(LocalDate.of(2011, 12, 3)), Splits.weeklyCutoffs(LocalDate.of(2011, 12, 3), 1, 7));
+    // two 4-day periods: days 1-4 and 5-8, each customer measured in the period after its own history
+    List<LocalDate> two = Splits.weeklyCutoffs(LocalDate.of(2011, 1, 5), 2, 4);
+    assertEquals(List.of(LocalDate.of(2011, 1, 1), LocalDate.of(2011, 1, 5)), two);
+    assertEquals(Set.of(), ids(Splits.timeSplit(orders, two.get(0), 4).customers()), "no history before the 1st");
+    assertEquals(Set.of("c1", "c2", "c3"), ids(Splits.timeSplit(orders, two.get(1), 4).customers()));
+  }
+
+  @Test
   void baselineLists() {
     assertEquals(Map.of("c1", List.of("b", "a", "c"), "c2", List.of("b", "a", "c"), "c4", List.of("b", "a", "c")),
         lists(Baselines.gTopFreq(split, 3)));
