@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -192,25 +193,29 @@ public final class EvaluationRun {
     Dataset<Row> popularAll = popularLists.where(col("scope").equalTo(RedisKeys.PopularScope.all()));
     List<ListAssembler.Candidate> overall = WeeklyRun.overallPopular(popular);
 
-    Dataset<Row> repurchase = stages.run(week + "repurchase", () ->
-        RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache());
-    Dataset<Row> neighbours = stages.run(week + "neighbours", () ->
-        JaccardNeighbours.compute(base.customerProducts(), settings.neighbours()).neighbours().cache());
-    AlsFactors.Result als = stages.run(week + "als", () -> AlsFactors.train(AlsFactors.preferences(base, settings.als()),
-        settings.als(), settings.audience().alsCandidates()));
-    Dataset<Row> alsForCustomers = als.forCustomers().cache();
-    Dataset<Row> cooccurrence = stages.run(week + "cooccurrence", () ->
-        Cooccurrence.compute(base.orderLines(), settings.cooccurrence()).pairs());
+    // Each model is trained the first time a measured method needs it: an evaluation of the baselines and
+    // popular-new trains none of them, one of discovery trains the three it blends.
+    Supplier<Dataset<Row>> repurchase = memo(() -> stages.run(week + "repurchase", () ->
+        RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache()));
+    Supplier<Dataset<Row>> neighbours = memo(() -> stages.run(week + "neighbours", () ->
+        JaccardNeighbours.compute(base.customerProducts(), settings.neighbours()).neighbours().cache()));
+    Supplier<Dataset<Row>> alsForCustomers = memo(() -> stages.run(week + "als", () -> AlsFactors.train(
+        AlsFactors.preferences(base, settings.als()), settings.als(), settings.audience().alsCandidates()))
+        .forCustomers().cache());
+    Supplier<Dataset<Row>> cooccurrence = memo(() -> stages.run(week + "cooccurrence", () ->
+        Cooccurrence.compute(base.orderLines(), settings.cooccurrence()).pairs()));
 
     JobSettings.Discovery d = settings.discovery();
-    Map<String, Dataset<Row>> methods = new LinkedHashMap<>(Baselines.all(split, k));
-    methods.put("repurchase", top(repurchase.join(evaluated.select("customer_id"), "customer_id"), k));
-    methods.put("als", top(alsForCustomers.join(evaluated.select("customer_id"), "customer_id"), k));
-    Signals signals = new Signals(evaluated, neighbours, base, alsForCustomers, cooccurrence, popularAll);
-    methods.put("neighbours", top(signals.discovery(d.withWeights(1, 0, 0, 0)), k));
-    methods.put("cooccurrence", top(signals.discovery(d.withWeights(0, 0, 1, 0)), k));
-    Dataset<Row> blended = signals.discovery(d).cache();
-    methods.put("discovery", top(blended, k));
+    Map<String, Supplier<Dataset<Row>>> methods = new LinkedHashMap<>();
+    Baselines.all(split, k).forEach((name, lists) -> methods.put(name, () -> lists));
+    methods.put("repurchase", () -> top(repurchase.get().join(evaluated.select("customer_id"), "customer_id"), k));
+    methods.put("als", () -> top(alsForCustomers.get().join(evaluated.select("customer_id"), "customer_id"), k));
+    Supplier<Signals> signals = memo(() -> new Signals(evaluated, neighbours.get(), base, alsForCustomers.get(),
+        cooccurrence.get(), popularAll));
+    methods.put("neighbours", () -> top(signals.get().discovery(d.withWeights(1, 0, 0, 0)), k));
+    methods.put("cooccurrence", () -> top(signals.get().discovery(d.withWeights(0, 0, 1, 0)), k));
+    Supplier<Dataset<Row>> blended = memo(() -> signals.get().discovery(d).cache());
+    methods.put("discovery", () -> top(blended.get(), k));
     // Variants of the blend, to choose its defaults from (the default sweep, and any other variant named in
     // shoprec.job.evaluation.methods): bounds on the neighbours' signal (what the lists' cost grows with),
     // weights, recency of the neighbours' purchases, popularity.
@@ -218,7 +223,7 @@ public final class EvaluationRun {
     settings.evaluationMethods().stream().filter(m -> isDiscoveryVariant(m) && !variants.contains(m))
         .forEach(variants::add);
     for (String variant : variants) {
-      methods.put(variant, top(signals.discovery(discoveryVariant(variant, d)), k));
+      methods.put(variant, () -> top(signals.get().discovery(discoveryVariant(variant, d)), k));
     }
     // Other ALS models, each trained only when one of its two methods is measured: half the rank and
     // iterations, preferences from order counts instead of time-decayed orders, and any other named in
@@ -229,32 +234,34 @@ public final class EvaluationRun {
     otherAls.put("[counts]", settings.als().withPreferenceHalfLife(0));
     namedAls.forEach(otherAls::putIfAbsent);
     otherAls.forEach((name, model) -> {
-      if (measures("als" + name) || measures("discovery[als" + name + "]")) {
-        Dataset<Row> other = stages.run(week + "als" + name, () -> AlsFactors.train(AlsFactors.preferences(base, model),
-            model, settings.audience().alsCandidates())).forCustomers().cache();
-        methods.put("als" + name, top(other.join(evaluated.select("customer_id"), "customer_id"), k));
-        methods.put("discovery[als" + name + "]", top(new Signals(evaluated, neighbours, base, other, cooccurrence,
-            popularAll).discovery(d), k));
-      }
+      Supplier<Dataset<Row>> other = memo(() -> stages.run(week + "als" + name, () -> AlsFactors.train(
+          AlsFactors.preferences(base, model), model, settings.audience().alsCandidates())).forCustomers().cache());
+      methods.put("als" + name, () -> top(other.get().join(evaluated.select("customer_id"), "customer_id"), k));
+      methods.put("discovery[als" + name + "]", () -> top(new Signals(evaluated, neighbours.get(), base, other.get(),
+          cooccurrence.get(), popularAll).discovery(d), k));
     });
-    Dataset<Row> none = blended.limit(0);
-    methods.put("popular-new", ranks(WeeklyLists.build(evaluated, none, none, base.customerProducts(),
-        new ListAssembler(k, Map.of(), overall), k)));
-    methods.put("weekly", ranks(WeeklyLists.build(evaluated, repurchase, blended, base.customerProducts(),
-        new ListAssembler(k, settings.segments().discoveryShare(), overall), k)));
+    // popular-new: the lists with no repurchase and no discovery candidate (an empty relation, nothing computed)
+    methods.put("popular-new", () -> {
+      Dataset<Row> none = repurchase.get().limit(0);
+      return ranks(WeeklyLists.build(evaluated, none, none, base.customerProducts(),
+          new ListAssembler(k, Map.of(), overall), k));
+    });
+    methods.put("weekly", () -> ranks(WeeklyLists.build(evaluated, repurchase.get(), blended.get(),
+        base.customerProducts(), new ListAssembler(k, settings.segments().discoveryShare(), overall), k)));
     for (double share : SHARE_SWEEP) {
       Map<String, Double> same = new LinkedHashMap<>();
       JobSettings.SEGMENTS.forEach(s -> same.put(s, share));
-      methods.put("weekly@" + share, ranks(WeeklyLists.build(evaluated, repurchase, blended, base.customerProducts(),
-          new ListAssembler(k, same, overall), k)));
+      methods.put("weekly@" + share, () -> ranks(WeeklyLists.build(evaluated, repurchase.get(), blended.get(),
+          base.customerProducts(), new ListAssembler(k, same, overall), k)));
     }
 
     // Only the methods asked for (their lists are lazy: the others are never computed).
-    Map<String, Dataset<Row>> measured = chosen(methods, settings.evaluationMethods());
+    Map<String, Dataset<Row>> measured = new LinkedHashMap<>();
     // Each method's lists are read several times by the evaluator: compute them once, here, and cut their
     // lineage. Without the cut, every query of the evaluator carries the plans of all the models behind the
     // method (millions of characters of plan text, rendered again for every query).
-    measured.replaceAll((method, recs) -> stages.run(week + "lists " + method, () -> recs.localCheckpoint(true)));
+    chosen(methods, settings.evaluationMethods()).forEach((method, recs) -> measured.put(method,
+        stages.run(week + "lists " + method, () -> recs.get().localCheckpoint(true))));
     Dataset<Row> segmentOf = evaluated.select("customer_id", "segment").cache();
     List<Metric> results = stages.run(week + "metrics", () -> Evaluator.evaluateAll(split, measured, segmentOf,
         Evaluator.DEFAULT_KS));
@@ -400,9 +407,21 @@ public final class EvaluationRun {
     }
   }
 
-  /** Whether the method is among those asked for (all are when none is named). */
-  private boolean measures(String method) {
-    return settings.evaluationMethods().isEmpty() || settings.evaluationMethods().contains(method);
+  /** {@code compute} run once, on the first {@code get()}; the same result after that. */
+  static <T> Supplier<T> memo(Supplier<T> compute) {
+    return new Supplier<>() {
+      private T value;
+      private boolean done;
+
+      @Override
+      public synchronized T get() {
+        if (!done) {
+          value = compute.get();
+          done = true;
+        }
+        return value;
+      }
+    };
   }
 
   /** The discovery signals of the evaluated customers, blended with the given weights. */

@@ -24,6 +24,17 @@ class EvaluationRunTest {
     return all;
   }
 
+  /** A model behind several methods is trained once, and not at all when no measured method needs it. */
+  @Test
+  void aMemoComputesOnceAndOnlyWhenAsked() {
+    int[] runs = {0};
+    java.util.function.Supplier<String> model = EvaluationRun.memo(() -> "model " + ++runs[0]);
+    assertEquals(0, runs[0]);
+    assertEquals("model 1", model.get());
+    assertEquals("model 1", model.get());
+    assertEquals(1, runs[0]);
+  }
+
   @Test
   void noNamesMeansEveryMethod() {
     Map<String, Integer> all = methods();
