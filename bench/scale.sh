@@ -15,7 +15,8 @@
 #
 # Environment: SEED (42), XMX (job heap, 8g), MASTER (local[2]), JOB_TIMEOUT seconds per run (5400), KEEP=1 keeps
 # the work dir (logs) under /tmp, JOB_JAVA_OPTS more options for the job's JVM (a GC log, a flight recording:
-# JOB_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/job.jfr').
+# JOB_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/job.jfr'), WARM=0 skips touching the free memory first
+# (see warm_memory).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -92,6 +93,27 @@ again = time.perf_counter() - t
 print(round(first * 1e6 / (n // 4096), 2), round(again * 1e6 / (n // 4096), 2))'
 }
 
+# Touches most of the machine's free memory once, then frees it. On some virtual machines (this one) the host
+# takes back guest memory left unused, and the guest's first write to such a page costs ~20 us instead of ~3-4
+# (touching 16 GB at once here: 20 us a page; touching 2 GB again right after: 3.7-4.5). Whoever takes fresh
+# memory first in a run then pays that: the job (its heap, and Redis's pages for the job's values) and not
+# redis-benchmark, which ran after the job's JVM had exited and freed gigabytes of recently touched pages.
+# Warming first makes both sides take the same kind of page. WARM=0 skips it. Prints "GiB us-per-page".
+warm_memory() {
+  [[ "${WARM:-1}" == 0 ]] && { echo "0 0"; return; }
+  python3 -c '
+import mmap, time
+avail = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemAvailable:")) << 10
+n = max(0, avail - (3 << 30)) // 4096 * 4096
+if n == 0:
+    print(0, 0); raise SystemExit
+m = mmap.mmap(-1, n)
+t = time.perf_counter()
+m[::4096] = b"\x01" * (n // 4096)
+print(round(n / (1 << 30), 1), round((time.perf_counter() - t) * 1e6 / (n // 4096), 2))
+m.close()'
+}
+
 lines_of() { # "2M" -> 2000000, "400k" -> 400000
   python3 -c "import sys; s=sys.argv[1].lower().replace('_',''); m={'k':10**3,'m':10**6}; \
 print(int(float(s[:-1])*m[s[-1]]) if s[-1] in m else int(s))" "$1"
@@ -117,6 +139,7 @@ run_size() {
   local size="$1" input out="$WORK/$1" start end redis_port pg_port
   input="$(input_for "$size")"
   mkdir -p "$out"
+  warm_memory > "$out/warm-memory"
   page_fault_us > "$out/page-fault-us"
   redis_port="$(free_port)"; pg_port="$(free_port)"
   java -cp "$WORK/testkit-classes:$WORK/testkit-lib/*" com.shoprec.testkit.EmbeddedStores \
@@ -215,7 +238,7 @@ for s in sizes:
                   bench=float(read(s, "redis-benchmark") or 0), value=int(read(s, "value-bytes")),
                   # runs kept before these two were measured have neither
                   bench_keyspace=float(read_opt(s, "redis-benchmark-keyspace") or 0),
-                  page_fault=read_opt(s, "page-fault-us"),
+                  page_fault=read_opt(s, "page-fault-us"), warm=read_opt(s, "warm-memory"),
                   psql=int(psql_rows) / float(psql_s), psql_rows=int(psql_rows))
 for s in sizes:
     r = res[s]
@@ -244,6 +267,9 @@ for s in sizes:
     if r["bench_keyspace"]:
         print(f"       (redis-benchmark -r {red['rows']}, a third of its SETs overwriting: {r['bench_keyspace']:,.0f}/s, "
               f"{r['redis_rate'] / r['bench_keyspace']:.2f}x)")
+    if r["warm"] and r["warm"].split()[0] not in ("0", "0.0"):
+        gib, us = r["warm"].split()
+        print(f"memory: before the run, {gib} GiB of free memory touched once at {us} us a page (WARM=0 skips)")
     if r["page_fault"]:
         first, again = r["page_fault"].split()
         print(f"memory: first write to a fresh 4 KB page {first} us, to a touched one {again} us")
