@@ -95,10 +95,11 @@ print(round(first * 1e6 / (n // 4096), 2), round(again * 1e6 / (n // 4096), 2))'
 
 # Touches most of the machine's free memory once, then frees it. On some virtual machines (this one) the host
 # takes back guest memory left unused, and the guest's first write to such a page costs ~20 us instead of ~3-4
-# (touching 16 GB at once here: 20 us a page; touching 2 GB again right after: 3.7-4.5). Whoever takes fresh
-# memory first in a run then pays that: the job (its heap, and Redis's pages for the job's values) and not
-# redis-benchmark, which ran after the job's JVM had exited and freed gigabytes of recently touched pages.
-# Warming first makes both sides take the same kind of page. WARM=0 skips it. Prints "GiB us-per-page".
+# (touching 16 GB at once here: 20 us a page; touching 2 GB again right after: 3.7-4.5). Whoever takes such
+# memory during a run pays that, the job's heap and Redis's pages for the job's values included. With the free
+# memory touched first, Redis spent 0.21 s of CPU on the shared file's write instead of 0.46 s; redis-benchmark's
+# figure still varies from run to run for reasons not found yet (README, "Stop 17"). WARM=0 skips it. Prints
+# "GiB us-per-page".
 warm_memory() {
   [[ "${WARM:-1}" == 0 ]] && { echo "0 0"; return; }
   python3 -c '
