@@ -42,6 +42,9 @@ public final class RecommendationJob implements Callable<Integer> {
   public static final int EXIT_RUN_IN_PROGRESS = 5;
 
   private static final Logger LOG = LoggerFactory.getLogger(RecommendationJob.class);
+  /** Spark's cache of generated code (a static setting: it counts only before the first session starts). */
+  static final String CODEGEN_CACHE = "spark.sql.codegen.cache.maxEntries";
+  static final int CODEGEN_CACHE_ENTRIES = 2000;
   private static final Pattern WEEK = Pattern.compile("(\\d{4})_?W(\\d{2})");
 
   @Option(names = "--input", paramLabel = "PATH", description = "CSV orders: path or glob on any Hadoop filesystem.")
@@ -250,36 +253,52 @@ public final class RecommendationJob implements Callable<Integer> {
     }
   }
 
-  /** The session spark-submit configured; local[*] only when nothing set a master. */
+  /** The session spark-submit configured, with {@link #sessionDefaults} for what it left unset. */
   static SparkSession session(JobSettings settings) {
-    SparkConf conf = new SparkConf();
     SparkSession.Builder builder = SparkSession.builder().appName("shoprec-weekly");
-    if (!conf.contains("spark.master")) {
-      builder.master("local[*]");
-    }
-    boolean local = conf.get("spark.master", "local[*]").startsWith("local");
-    if (local && !conf.contains("spark.sql.shuffle.partitions")) {
-      // Spark's 200 means hundreds of tiny tasks per stage on one machine; a few per core is enough.
-      builder.config("spark.sql.shuffle.partitions", Integer.toString(4 * Runtime.getRuntime().availableProcessors()));
-    }
-    if (!conf.contains("spark.sql.maxPlanStringLength")) {
-      // Spark writes each query's plan as text for its listeners, UI or not. The lists' plans repeat every
-      // cached model below them, and their text alone filled gigabytes of heap; 100,000 characters is plenty.
-      builder.config("spark.sql.maxPlanStringLength", "100000");
-    }
-    if (!conf.contains("spark.sql.ui.explainMode")) {
-      // The same text, in Spark's "formatted" mode by default: every operator listed twice, with ids, which
-      // for these plans cost seconds per query, many times per run. The simple tree is enough for a log.
-      builder.config("spark.sql.ui.explainMode", "simple");
-    }
-    if (!conf.contains("spark.scheduler.mode")) {
-      // The independent models run at the same time, each in its own pool (ModelRunner).
-      builder.config("spark.scheduler.mode", "FAIR");
-    }
+    sessionDefaults(new SparkConf(), Runtime.getRuntime().availableProcessors()).forEach(builder::config);
     return builder
         .config("spark.sql.session.timeZone", settings.input().timezone())
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
         .getOrCreate();
+  }
+
+  /**
+   * The Spark settings the job picks when {@code conf} (spark-submit's, or {@code spark.*} system properties) does
+   * not set them; a setting given there always wins.
+   */
+  static Map<String, String> sessionDefaults(SparkConf conf, int cores) {
+    Map<String, String> defaults = new LinkedHashMap<>();
+    if (!conf.contains("spark.master")) {
+      defaults.put("spark.master", "local[*]");
+    }
+    boolean local = conf.get("spark.master", "local[*]").startsWith("local");
+    if (local && !conf.contains("spark.sql.shuffle.partitions")) {
+      // Spark's 200 means hundreds of tiny tasks per stage on one machine; a few per core is enough.
+      defaults.put("spark.sql.shuffle.partitions", Integer.toString(4 * cores));
+    }
+    if (!conf.contains("spark.sql.maxPlanStringLength")) {
+      // Spark writes each query's plan as text for its listeners, UI or not. The lists' plans repeat every
+      // cached model below them, and their text alone filled gigabytes of heap; 100,000 characters is plenty.
+      defaults.put("spark.sql.maxPlanStringLength", "100000");
+    }
+    if (!conf.contains("spark.sql.ui.explainMode")) {
+      // The same text, in Spark's "formatted" mode by default: every operator listed twice, with ids, which
+      // for these plans cost seconds per query, many times per run. The simple tree is enough for a log.
+      defaults.put("spark.sql.ui.explainMode", "simple");
+    }
+    if (!conf.contains(CODEGEN_CACHE)) {
+      // Spark keeps the classes it generates and compiles for query stages in a cache of 100 by default. A weekly
+      // run generates about 470 distinct ones and compiled about 550 (some twice: evicted before their second
+      // use); a three-week evaluation compiled 11,444, the same plans again for every week and method, where
+      // 778 are distinct. Each costs Janino's compile and then the JIT's work on a new class.
+      defaults.put(CODEGEN_CACHE, Integer.toString(CODEGEN_CACHE_ENTRIES));
+    }
+    if (!conf.contains("spark.scheduler.mode")) {
+      // The independent models run at the same time, each in its own pool (ModelRunner).
+      defaults.put("spark.scheduler.mode", "FAIR");
+    }
+    return defaults;
   }
 
   static int exitCode(Throwable e) {
