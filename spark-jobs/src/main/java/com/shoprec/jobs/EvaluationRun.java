@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -208,10 +209,12 @@ public final class EvaluationRun {
     JobSettings.Discovery d = settings.discovery();
     Map<String, Supplier<Dataset<Row>>> methods = new LinkedHashMap<>();
     Baselines.all(split, k).forEach((name, lists) -> methods.put(name, () -> lists));
-    methods.put("repurchase", () -> top(repurchase.get().join(evaluated.select("customer_id"), "customer_id"), k));
-    methods.put("als", () -> top(alsForCustomers.get().join(evaluated.select("customer_id"), "customer_id"), k));
-    Supplier<Signals> signals = memo(() -> new Signals(evaluated, neighbours.get(), base, alsForCustomers.get(),
-        cooccurrence.get(), popularAll));
+    methods.put("repurchase", () -> topOfEvaluated(repurchase.get(), evaluated, k));
+    methods.put("als", () -> topOfEvaluated(alsForCustomers.get(), evaluated, k));
+    // The discovery signals with one ALS model or another; the neighbours and co-occurrence are the same.
+    Function<Dataset<Row>, Signals> signalsWithAls = als -> new Signals(evaluated, neighbours.get(), base, als,
+        cooccurrence.get(), popularAll);
+    Supplier<Signals> signals = memo(() -> signalsWithAls.apply(alsForCustomers.get()));
     methods.put("neighbours", () -> top(signals.get().discovery(d.withWeights(1, 0, 0, 0)), k));
     methods.put("cooccurrence", () -> top(signals.get().discovery(d.withWeights(0, 0, 1, 0)), k));
     Supplier<Dataset<Row>> blended = memo(() -> signals.get().discovery(d).cache());
@@ -236,9 +239,8 @@ public final class EvaluationRun {
     otherAls.forEach((name, model) -> {
       Supplier<Dataset<Row>> other = memo(() -> stages.run(week + "als" + name, () -> AlsFactors.train(
           AlsFactors.preferences(base, model), model, settings.audience().alsCandidates())).forCustomers().cache());
-      methods.put("als" + name, () -> top(other.get().join(evaluated.select("customer_id"), "customer_id"), k));
-      methods.put("discovery[als" + name + "]", () -> top(new Signals(evaluated, neighbours.get(), base, other.get(),
-          cooccurrence.get(), popularAll).discovery(d), k));
+      methods.put("als" + name, () -> topOfEvaluated(other.get(), evaluated, k));
+      methods.put("discovery[als" + name + "]", () -> top(signalsWithAls.apply(other.get()).discovery(d), k));
     });
     // popular-new: the lists with no repurchase and no discovery candidate (an empty relation, nothing computed)
     methods.put("popular-new", () -> {
@@ -438,6 +440,11 @@ public final class EvaluationRun {
             .orderBy(col("score").desc(), col("product_id"))))
         .where(col("rank").leq(k))
         .select("customer_id", "product_id", "rank");
+  }
+
+  /** {@link #top} of the scores of the evaluated customers only. */
+  private static Dataset<Row> topOfEvaluated(Dataset<Row> scored, Dataset<Row> evaluated, int k) {
+    return top(scored.join(evaluated.select("customer_id"), "customer_id"), k);
   }
 
   private static Dataset<Row> ranks(Dataset<Row> lists) {
