@@ -19,6 +19,7 @@ import com.shoprec.jobs.model.AlsFactors;
 import com.shoprec.jobs.model.BaseTables;
 import com.shoprec.jobs.model.Cooccurrence;
 import com.shoprec.jobs.model.Discovery;
+import com.shoprec.jobs.model.Ease;
 import com.shoprec.jobs.model.JaccardNeighbours;
 import com.shoprec.jobs.model.ListAssembler;
 import com.shoprec.jobs.model.Popularity;
@@ -73,11 +74,15 @@ public final class EvaluationRun {
    */
   static final List<String> DISCOVERY_VARIANTS = List.of("discovery[nb=30,each=30]", "discovery[nb=20,each=20]",
       "discovery[nb=100,each=1000]", "discovery[hl=1000]", "discovery[hl=14]", "discovery[hl=7]",
-      "discovery[w=0.6/0.2/0.2/0]", "discovery[w=0.4/0.4/0.2/0]", "discovery[w=0.5/0.5/0/0]",
-      "discovery[w=0.4/0.2/0.2/0.2]");
+      "discovery[w=0.5/0.3/0.2/0/0]", "discovery[w=0.2/0.1/0/0/0.7]", "discovery[w=0.15/0/0/0/0.85]",
+      "discovery[w=0.3/0.1/0.1/0/0.5]", "discovery[w=0.1/0.1/0.1/0/0.7]", "discovery[w=0.2/0.1/0/0.1/0.6]");
+  /** Other EASE models always measured alone (see {@link #easeVariant}), each one step from the defaults. */
+  static final List<String> EASE_VARIANTS = List.of("ease[lambda=30]", "ease[lambda=300]", "ease[hl=14]",
+      "ease[hl=0]", "ease[products=1000]");
   /** The {@code key=value,…} list inside a variant's brackets. */
   private static final String PAIRS = "([a-z]+=[^,\\]]+(?:,[a-z]+=[^,\\]]+)*)";
   private static final java.util.regex.Pattern VARIANT = java.util.regex.Pattern.compile("discovery\\[" + PAIRS + "]");
+  private static final java.util.regex.Pattern EASE_VARIANT = java.util.regex.Pattern.compile("ease\\[" + PAIRS + "]");
   private static final java.util.regex.Pattern ALS_VARIANT = java.util.regex.Pattern.compile("\\[" + PAIRS + "]");
   static final int CHEAP_ALS_RANK = 16;
   static final int CHEAP_ALS_ITERATIONS = 5;
@@ -123,6 +128,8 @@ public final class EvaluationRun {
     // a misspelt variant stops the evaluation now, not after the models are trained
     settings.evaluationMethods().stream().filter(EvaluationRun::isDiscoveryVariant)
         .forEach(m -> discoveryVariant(m, settings.discovery()));
+    settings.evaluationMethods().stream().filter(m -> m.startsWith("ease["))
+        .forEach(m -> easeVariant(m, settings.ease()));
     Map<String, JobSettings.Als> namedAls = new LinkedHashMap<>();
     settings.evaluationMethods().stream().map(EvaluationRun::alsSpec).flatMap(Optional::stream)
         .forEach(spec -> namedAls.computeIfAbsent(spec, x -> alsVariant(x, settings.als())));
@@ -205,6 +212,9 @@ public final class EvaluationRun {
         .forCustomers().cache());
     Supplier<Dataset<Row>> cooccurrence = memo(() -> stages.run(week + "cooccurrence", () ->
         Cooccurrence.compute(base.orderLines(), settings.cooccurrence()).pairs()));
+    Function<JobSettings.Ease, Dataset<Row>> trainEase = e -> Ease.forCustomers(
+        AlsFactors.preferences(base, e.preferenceHalfLifeDays()), base.customerProducts(), evaluated, e).cache();
+    Supplier<Dataset<Row>> ease = memo(() -> stages.run(week + "ease", () -> trainEase.apply(settings.ease())));
 
     JobSettings.Discovery d = settings.discovery();
     Map<String, Supplier<Dataset<Row>>> methods = new LinkedHashMap<>();
@@ -212,12 +222,24 @@ public final class EvaluationRun {
     methods.put("repurchase", () -> topOfEvaluated(repurchase.get(), evaluated, k));
     methods.put("als", () -> topOfEvaluated(alsForCustomers.get(), evaluated, k));
     // The discovery signals with one ALS model or another; the neighbours and co-occurrence are the same.
-    Function<Dataset<Row>, Signals> signalsWithAls = als -> new Signals(evaluated, neighbours.get(), base, als,
-        cooccurrence.get(), popularAll);
-    Supplier<Signals> signals = memo(() -> signalsWithAls.apply(alsForCustomers.get()));
-    methods.put("neighbours", () -> top(signals.get().discovery(d.withWeights(1, 0, 0, 0)), k));
-    methods.put("cooccurrence", () -> top(signals.get().discovery(d.withWeights(0, 0, 1, 0)), k));
-    Supplier<Dataset<Row>> blended = memo(() -> signals.get().discovery(d).cache());
+    // Each signal is computed only when a blend weighs it.
+    Function<Supplier<Dataset<Row>>, Signals> signalsWithAls = als -> new Signals(evaluated, neighbours, base, als,
+        cooccurrence, popularAll, ease);
+    Signals signals = signalsWithAls.apply(alsForCustomers);
+    methods.put("neighbours", () -> top(signals.discovery(d.withWeights(1, 0, 0, 0, 0)), k));
+    methods.put("cooccurrence", () -> top(signals.discovery(d.withWeights(0, 0, 1, 0, 0)), k));
+    methods.put("ease", () -> top(signals.discovery(d.withWeights(0, 0, 0, 0, 1)), k));
+    // Other EASE models, alone: the defaults and any other named in shoprec.job.evaluation.methods as ease[…].
+    List<String> easeVariants = new java.util.ArrayList<>(EASE_VARIANTS);
+    settings.evaluationMethods().stream().filter(m -> m.startsWith("ease[") && !easeVariants.contains(m))
+        .forEach(easeVariants::add);
+    for (String variant : easeVariants) {
+      Supplier<Dataset<Row>> other = memo(() -> stages.run(week + variant, () ->
+          trainEase.apply(easeVariant(variant, settings.ease()))));
+      methods.put(variant, () -> top(new Signals(evaluated, neighbours, base, alsForCustomers, cooccurrence,
+          popularAll, other).discovery(d.withWeights(0, 0, 0, 0, 1)), k));
+    }
+    Supplier<Dataset<Row>> blended = memo(() -> signals.discovery(d).cache());
     methods.put("discovery", () -> top(blended.get(), k));
     // Variants of the blend, to choose its defaults from (the default sweep, and any other variant named in
     // shoprec.job.evaluation.methods): bounds on the neighbours' signal (what the lists' cost grows with),
@@ -226,7 +248,7 @@ public final class EvaluationRun {
     settings.evaluationMethods().stream().filter(m -> isDiscoveryVariant(m) && !variants.contains(m))
         .forEach(variants::add);
     for (String variant : variants) {
-      methods.put(variant, () -> top(signals.get().discovery(discoveryVariant(variant, d)), k));
+      methods.put(variant, () -> top(signals.discovery(discoveryVariant(variant, d)), k));
     }
     // Other ALS models, each trained only when one of its two methods is measured: half the rank and
     // iterations, preferences from order counts instead of time-decayed orders, and any other named in
@@ -240,7 +262,7 @@ public final class EvaluationRun {
       Supplier<Dataset<Row>> other = memo(() -> stages.run(week + "als" + name, () -> AlsFactors.train(
           AlsFactors.preferences(base, model), model, settings.audience().alsCandidates())).forCustomers().cache());
       methods.put("als" + name, () -> topOfEvaluated(other.get(), evaluated, k));
-      methods.put("discovery[als" + name + "]", () -> top(signalsWithAls.apply(other.get()).discovery(d), k));
+      methods.put("discovery[als" + name + "]", () -> top(signalsWithAls.apply(other).discovery(d), k));
     });
     // popular-new: the lists with no repurchase and no discovery candidate (an empty relation, nothing computed)
     methods.put("popular-new", () -> {
@@ -344,7 +366,8 @@ public final class EvaluationRun {
   /**
    * The blend named by a variant {@code discovery[key=value,…]}: {@code d} with {@code hl} (neighbours'
    * half-life, days), {@code nb} (max-neighbours), {@code each} (products-per-neighbour), {@code recent}
-   * (recent-products), {@code pop} (popularity weight) or {@code w=n/a/c/p} (the four weights) changed, e.g.
+   * (recent-products), {@code pop} (popularity weight), {@code ease} (EASE's weight) or {@code w=n/a/c/p/e}
+   * (the five weights: neighbours, ALS, co-occurrence, popularity, EASE) changed, e.g.
    * {@code discovery[hl=14,nb=30,each=30]}.
    *
    * @throws SettingsException naming the variant, for an unknown key or a bad value
@@ -353,30 +376,56 @@ public final class EvaluationRun {
     java.util.regex.Matcher m = VARIANT.matcher(name);
     if (!m.matches()) {
       throw new SettingsException("shoprec.job.evaluation.methods: \"" + name
-          + "\" is not a discovery variant like discovery[hl=14,nb=30,each=30,w=0.5/0.3/0.2/0]");
+          + "\" is not a discovery variant like discovery[hl=14,nb=30,each=30,w=0.2/0.1/0/0/0.7]");
     }
-    Map<String, String> set = variantSettings(name, m.group(1), List.of("hl", "nb", "each", "recent", "pop", "w"));
+    Map<String, String> set = variantSettings(name, m.group(1),
+        List.of("hl", "nb", "each", "recent", "pop", "ease", "w"));
     double hl = number(name, set, "hl", d.neighboursHalfLifeDays(), false);
     int nb = (int) number(name, set, "nb", d.maxNeighbours(), true);
     int each = (int) number(name, set, "each", d.productsPerNeighbour(), true);
     int recent = (int) number(name, set, "recent", d.recentProducts(), true);
-    double[] w = {d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(), d.popularityWeight()};
+    double[] w = {d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(), d.popularityWeight(), d.easeWeight()};
     if (set.containsKey("w")) {
       String[] parts = set.get("w").split("/");
-      if (parts.length != 4) {
+      if (parts.length != w.length) {
         throw new SettingsException("shoprec.job.evaluation.methods: " + name
-            + ": bad value for w: four weights n/a/c/p, not " + set.get("w"));
+            + ": bad value for w: five weights n/a/c/p/e, not " + set.get("w"));
       }
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < w.length; i++) {
         w[i] = parse(name, "w", parts[i], false);
       }
     }
     w[3] = number(name, set, "pop", w[3], false);
+    w[4] = number(name, set, "ease", w[4], false);
     try {
-      return new JobSettings.Discovery(w[0], w[1], w[2], w[3], hl, recent, nb, each);
+      return new JobSettings.Discovery(w[0], w[1], w[2], w[3], w[4], hl, recent, nb, each);
     } catch (IllegalArgumentException e) {
       throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The EASE model named by {@code ease[key=value,…]}: {@code e} with {@code lambda} (regularization), {@code hl}
+   * (preference half-life in days, 0 for order counts) or {@code products} (max-products) changed, e.g.
+   * {@code ease[lambda=300,hl=14]}.
+   *
+   * @throws SettingsException naming the method, for an unknown key or a bad value
+   */
+  static JobSettings.Ease easeVariant(String name, JobSettings.Ease e) {
+    java.util.regex.Matcher m = EASE_VARIANT.matcher(name);
+    if (!m.matches()) {
+      throw new SettingsException("shoprec.job.evaluation.methods: \"" + name
+          + "\" is not an EASE variant like ease[lambda=300,hl=14,products=1000]");
+    }
+    Map<String, String> set = variantSettings(name, m.group(1), List.of("lambda", "hl", "products"));
+    double lambda = number(name, set, "lambda", e.lambda(), false);
+    double hl = number(name, set, "hl", e.preferenceHalfLifeDays(), false);
+    int products = (int) number(name, set, "products", e.maxProducts(), true);
+    if (!(lambda > 0) || !(hl >= 0) || products < 2 || products > JobSettings.MAX_EASE_PRODUCTS) {
+      throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": lambda must be positive, hl at"
+          + " least 0, products between 2 and " + JobSettings.MAX_EASE_PRODUCTS);
+    }
+    return e.with(lambda, hl, products);
   }
 
   /** The {@code key=value} pairs of a variant's name; a key not in {@code keys} is named with the known ones. */
@@ -426,11 +475,23 @@ public final class EvaluationRun {
     };
   }
 
-  /** The discovery signals of the evaluated customers, blended with the given weights. */
-  private record Signals(Dataset<Row> evaluated, Dataset<Row> neighbours, BaseTables base, Dataset<Row> als,
-      Dataset<Row> cooccurrence, Dataset<Row> popular) {
-    Dataset<Row> discovery(JobSettings.Discovery weights) {
-      return Discovery.candidates(evaluated, neighbours, base.customerProducts(), als, cooccurrence, popular, weights);
+  /**
+   * The discovery signals of the evaluated customers, blended with the given weights; a model is trained (its
+   * supplier called) only when the blend weighs its signal.
+   */
+  private record Signals(Dataset<Row> evaluated, Supplier<Dataset<Row>> neighbours, BaseTables base,
+      Supplier<Dataset<Row>> als, Supplier<Dataset<Row>> cooccurrence, Dataset<Row> popular,
+      Supplier<Dataset<Row>> ease) {
+    Dataset<Row> discovery(JobSettings.Discovery w) {
+      Dataset<Row> none = Ease.none(evaluated.sparkSession());
+      Dataset<Row> noPairs = none.select(col("product_id"), col("product_id").as("other_product_id"),
+          col("score").as("confidence"));
+      Dataset<Row> noNeighbours = none.select(col("customer_id"), col("customer_id").as("similar_customer_id"),
+          col("score").as("similarity"));
+      return Discovery.candidates(evaluated, w.neighboursWeight() > 0 ? neighbours.get() : noNeighbours,
+          base.customerProducts(), w.alsWeight() > 0 ? als.get() : none.drop("from_product_id"),
+          w.cooccurrenceWeight() > 0 ? cooccurrence.get() : noPairs, popular, w.easeWeight() > 0 ? ease.get() : none,
+          w);
     }
   }
 

@@ -21,6 +21,7 @@ import com.shoprec.jobs.model.AlsFactors;
 import com.shoprec.jobs.model.BaseTables;
 import com.shoprec.jobs.model.Cooccurrence;
 import com.shoprec.jobs.model.Discovery;
+import com.shoprec.jobs.model.Ease;
 import com.shoprec.jobs.model.Joins;
 import com.shoprec.jobs.model.JaccardNeighbours;
 import com.shoprec.jobs.model.ProductAudience;
@@ -181,10 +182,15 @@ public final class WeeklyRun {
         r.pairs().unpersist(); // the model's own cached copy
         return new Cooccurrence.Result(pairs, r.stats());
       });
+      // EASE only when discovery weighs it: its matrix inversion on the driver is the dearest step otherwise idle.
+      Future<Dataset<Row>> easeF = runner.submit("ease", () -> settings.discovery().easeWeight() == 0
+          ? Ease.none(spark)
+          : withoutLineage(Ease.forCustomers(AlsFactors.preferences(base, settings.ease().preferenceHalfLifeDays()),
+              base.customerProducts(), base.customers().where(col("active")), settings.ease())));
       Future<Dataset<Row>> audienceF = runner.submit("audience", () -> withoutLineage(ProductAudience.compute(
           ModelRunner.get(alsF).forProducts(), repurchase, settings.audience())));
       m = new Models(ModelRunner.get(segmentsF), ModelRunner.get(popularF), ModelRunner.get(neighboursF),
-          ModelRunner.get(alsF), ModelRunner.get(cooccurrenceF), ModelRunner.get(audienceF));
+          ModelRunner.get(alsF), ModelRunner.get(cooccurrenceF), ModelRunner.get(easeF), ModelRunner.get(audienceF));
     }
     List<Row> popularRows = m.popular().collectAsList();
 
@@ -199,7 +205,7 @@ public final class WeeklyRun {
     Dataset<Row> lists = stages.run("lists", () -> {
       Dataset<Row> discovery = Discovery.candidates(activeCustomers, m.neighbours().neighbours(),
           base.customerProducts(), m.als().forCustomers(), m.cooccurrence().pairs(),
-          m.popular().where(col("scope").equalTo(RedisKeys.PopularScope.all())), settings.discovery());
+          m.popular().where(col("scope").equalTo(RedisKeys.PopularScope.all())), m.ease(), settings.discovery());
       Dataset<Row> l = withoutLineage(WeeklyLists.build(activeCustomers, repurchase, discovery,
           base.customerProducts(), assembler, settings.listSize()));
       LOG.info("lists: {} active customers", l.count());
@@ -232,6 +238,7 @@ public final class WeeklyRun {
     stages.rows("als", outputs.get("als_customer_factors") + outputs.get("als_product_factors"));
     stages.rows("cooccurrence", outputs.get("item_cooccurrence"));
     stages.rows("audience", outputs.get("product_audience"));
+    stages.rows("ease", m.ease().count());
     stages.rows("lists", outputs.get("customer_lists"));
     stages.rows("gates", outputs.get("weekly_recommendations"));
 
@@ -322,7 +329,7 @@ public final class WeeklyRun {
 
   /** The models' results, all materialized. */
   private record Models(Dataset<Row> segments, Dataset<Row> popular, JaccardNeighbours.Result neighbours,
-      AlsFactors.Result als, Cooccurrence.Result cooccurrence, Dataset<Row> audience) {}
+      AlsFactors.Result als, Cooccurrence.Result cooccurrence, Dataset<Row> ease, Dataset<Row> audience) {}
 
   /** The run's Redis values (key, value rows) by kind, and how many keys each kind has. */
   private record Payloads(Map<String, Dataset<Row>> byKind, Map<String, Long> counts) {

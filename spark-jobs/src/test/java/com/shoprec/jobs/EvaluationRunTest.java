@@ -64,10 +64,11 @@ class EvaluationRunTest {
     JobSettings.Discovery d = JobSettings.of(Map.of("shoprec.job.input.path", "x")).discovery();
     JobSettings.Discovery v = EvaluationRun.discoveryVariant("discovery[hl=14,nb=30,each=20]", d);
     assertEquals(new JobSettings.Discovery(d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(),
-        d.popularityWeight(), 14, d.recentProducts(), 30, 20), v);
-    assertEquals(new JobSettings.Discovery(0.6, 0.2, 0.1, 0.1, d.neighboursHalfLifeDays(), 5, d.maxNeighbours(),
-        d.productsPerNeighbour()), EvaluationRun.discoveryVariant("discovery[w=0.6/0.2/0.1/0.1,recent=5]", d));
+        d.popularityWeight(), d.easeWeight(), 14, d.recentProducts(), 30, 20), v);
+    assertEquals(new JobSettings.Discovery(0.6, 0.2, 0.1, 0.1, 0, d.neighboursHalfLifeDays(), 5, d.maxNeighbours(),
+        d.productsPerNeighbour()), EvaluationRun.discoveryVariant("discovery[w=0.6/0.2/0.1/0.1/0,recent=5]", d));
     assertEquals(0.3, EvaluationRun.discoveryVariant("discovery[pop=0.3]", d).popularityWeight());
+    assertEquals(0.9, EvaluationRun.discoveryVariant("discovery[ease=0.9]", d).easeWeight());
   }
 
   @Test
@@ -93,6 +94,24 @@ class EvaluationRunTest {
     for (String variant : EvaluationRun.DISCOVERY_VARIANTS) {
       assertTrue(!EvaluationRun.discoveryVariant(variant, d).equals(d), variant + " is the default blend again");
     }
+  }
+
+  @Test
+  void anEaseVariantChangesOnlyWhatItNamesAndTheDefaultsParse() {
+    JobSettings.Ease e = JobSettings.of(Map.of("shoprec.job.input.path", "x")).ease();
+    assertEquals(new JobSettings.Ease(e.maxProducts(), 300, 14, e.candidatesPerCustomer()),
+        EvaluationRun.easeVariant("ease[lambda=300,hl=14]", e));
+    assertEquals(new JobSettings.Ease(1000, e.lambda(), e.preferenceHalfLifeDays(), e.candidatesPerCustomer()),
+        EvaluationRun.easeVariant("ease[products=1000]", e));
+    for (String variant : EvaluationRun.EASE_VARIANTS) {
+      assertTrue(!EvaluationRun.easeVariant(variant, e).equals(e), variant + " is the default model again");
+    }
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.easeVariant("ease[lambda=0]", e))
+        .getMessage().contains("ease[lambda=0]: lambda must be positive"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.easeVariant("ease[rank=3]", e))
+        .getMessage().contains("unknown key \"rank\" (lambda, hl, products)"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.easeVariant("ease[products=x]", e))
+        .getMessage().contains("bad value for products"));
   }
 
   @Test

@@ -97,9 +97,24 @@ public final class JobSettings implements Serializable {
 
   public record Audience(int topK, int alsCandidates, double alsWeight) implements Serializable {}
 
+  /**
+   * EASE (Steck, WWW 2019), a discovery signal: item-item weights from the customers' time-decayed preferences
+   * for the {@code maxProducts} products with the most buyers, regularized by {@code lambda};
+   * preferenceHalfLifeDays as {@link Als} (0: order counts); candidatesPerCustomer: best products kept per
+   * customer.
+   */
+  public record Ease(int maxProducts, double lambda, double preferenceHalfLifeDays, int candidatesPerCustomer)
+      implements Serializable {
+
+    /** The same model with another regularization, preference half-life and product cap. */
+    public Ease with(double newLambda, double halfLifeDays, int products) {
+      return new Ease(products, newLambda, halfLifeDays, candidatesPerCustomer);
+    }
+  }
+
   public record Discovery(double neighboursWeight, double alsWeight, double cooccurrenceWeight,
-      double popularityWeight, double neighboursHalfLifeDays, int recentProducts, int maxNeighbours,
-      int productsPerNeighbour) implements Serializable {
+      double popularityWeight, double easeWeight, double neighboursHalfLifeDays, int recentProducts,
+      int maxNeighbours, int productsPerNeighbour) implements Serializable {
 
     /**
      * The blend's invariants, for every way a blend is made (the settings, which first name the failing
@@ -108,9 +123,10 @@ public final class JobSettings implements Serializable {
      * @throws IllegalArgumentException naming what is wrong
      */
     public Discovery {
-      if (!(neighboursWeight >= 0 && alsWeight >= 0 && cooccurrenceWeight >= 0 && popularityWeight >= 0)) {
+      if (!(neighboursWeight >= 0 && alsWeight >= 0 && cooccurrenceWeight >= 0 && popularityWeight >= 0
+          && easeWeight >= 0)) {
         throw new IllegalArgumentException("discovery weights must not be negative: " + neighboursWeight + "/"
-            + alsWeight + "/" + cooccurrenceWeight + "/" + popularityWeight);
+            + alsWeight + "/" + cooccurrenceWeight + "/" + popularityWeight + "/" + easeWeight);
       }
       if (!(neighboursHalfLifeDays > 0)) {
         throw new IllegalArgumentException("the neighbours' half-life must be positive: " + neighboursHalfLifeDays);
@@ -122,15 +138,16 @@ public final class JobSettings implements Serializable {
     }
 
     /** These weights, with the same half-life, recent products and bounds on the neighbours' signal. */
-    public Discovery withWeights(double neighbours, double als, double cooccurrence, double popularity) {
-      return new Discovery(neighbours, als, cooccurrence, popularity, neighboursHalfLifeDays, recentProducts,
+    public Discovery withWeights(double neighbours, double als, double cooccurrence, double popularity,
+        double ease) {
+      return new Discovery(neighbours, als, cooccurrence, popularity, ease, neighboursHalfLifeDays, recentProducts,
           maxNeighbours, productsPerNeighbour);
     }
 
     /** The same blend, the neighbours' signal bounded to these many neighbours and products of each. */
     public Discovery withNeighbourBounds(int neighbours, int productsEach) {
-      return new Discovery(neighboursWeight, alsWeight, cooccurrenceWeight, popularityWeight, neighboursHalfLifeDays,
-          recentProducts, neighbours, productsEach);
+      return new Discovery(neighboursWeight, alsWeight, cooccurrenceWeight, popularityWeight, easeWeight,
+          neighboursHalfLifeDays, recentProducts, neighbours, productsEach);
     }
   }
 
@@ -141,6 +158,9 @@ public final class JobSettings implements Serializable {
       int timeoutMillis, int keepRuns) implements Serializable {}
 
   public record Postgres(String url, String user, String passwordEnv, String passwordFile, int keepRuns) implements Serializable {}
+
+  /** EASE's driver holds two dense matrices of this size squared (20,000: 3.2 GB of doubles, then 1.6 GB). */
+  public static final int MAX_EASE_PRODUCTS = 20_000;
 
   private final Input input;
   private final Catalog catalog;
@@ -157,6 +177,7 @@ public final class JobSettings implements Serializable {
   private final Als als;
   private final Cooccurrence cooccurrence;
   private final Audience audience;
+  private final Ease ease;
   private final Discovery discovery;
   private final Gates gates;
   private final Redis redis;
@@ -275,12 +296,19 @@ public final class JobSettings implements Serializable {
         atLeast(au.getInt("top-k"), 1, "shoprec.job.audience.top-k"),
         atLeast(au.getInt("als-candidates"), 1, "shoprec.job.audience.als-candidates"),
         fraction(au.getDouble("als-weight"), "shoprec.job.audience.als-weight"));
+    Config e = job.getConfig("ease");
+    this.ease = new Ease(
+        between(e.getInt("max-products"), 2, MAX_EASE_PRODUCTS, "shoprec.job.ease.max-products"),
+        positive(e.getDouble("lambda"), "shoprec.job.ease.lambda"),
+        nonNegative(e.getDouble("preference-half-life-days"), "shoprec.job.ease.preference-half-life-days"),
+        atLeast(e.getInt("candidates-per-customer"), 1, "shoprec.job.ease.candidates-per-customer"));
     Config d = job.getConfig("discovery");
     this.discovery = new Discovery(
         nonNegative(d.getDouble("neighbours-weight"), "shoprec.job.discovery.neighbours-weight"),
         nonNegative(d.getDouble("als-weight"), "shoprec.job.discovery.als-weight"),
         nonNegative(d.getDouble("cooccurrence-weight"), "shoprec.job.discovery.cooccurrence-weight"),
         nonNegative(d.getDouble("popularity-weight"), "shoprec.job.discovery.popularity-weight"),
+        nonNegative(d.getDouble("ease-weight"), "shoprec.job.discovery.ease-weight"),
         positive(d.getDouble("neighbours-half-life-days"), "shoprec.job.discovery.neighbours-half-life-days"),
         atLeast(d.getInt("recent-products"), 1, "shoprec.job.discovery.recent-products"),
         atLeast(d.getInt("max-neighbours"), 1, "shoprec.job.discovery.max-neighbours"),
@@ -371,6 +399,7 @@ public final class JobSettings implements Serializable {
   public Als als() { return als; }
   public Cooccurrence cooccurrence() { return cooccurrence; }
   public Audience audience() { return audience; }
+  public Ease ease() { return ease; }
   public Discovery discovery() { return discovery; }
   public Gates gates() { return gates; }
   public Redis redis() { return redis; }
@@ -469,6 +498,13 @@ public final class JobSettings implements Serializable {
   private static int atLeast(int value, int min, String name) {
     if (value < min) {
       throw new SettingsException(name + " must be at least " + min + ", got " + value);
+    }
+    return value;
+  }
+
+  private static int between(int value, int min, int max, String name) {
+    if (value < min || value > max) {
+      throw new SettingsException(name + " must be between " + min + " and " + max + ", got " + value);
     }
     return value;
   }

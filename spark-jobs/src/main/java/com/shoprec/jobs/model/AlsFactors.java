@@ -42,12 +42,17 @@ public final class AlsFactors {
    * over its orders of 2^(−age / {@code preferenceHalfLifeDays}), or the number of orders when that is 0.
    */
   public static Dataset<Row> preferences(BaseTables base, JobSettings.Als s) {
-    if (s.preferenceHalfLifeDays() == 0) {
+    return preferences(base, s.preferenceHalfLifeDays());
+  }
+
+  /** {@link #preferences(BaseTables, JobSettings.Als)} with this half-life in days (0: order counts). */
+  public static Dataset<Row> preferences(BaseTables base, double halfLifeDays) {
+    if (halfLifeDays == 0) {
       return base.customerProducts().select(col("customer_id"), col("product_id"),
           col("times_bought").cast("double").as("preference"));
     }
     return base.orderLines().groupBy("customer_id", "product_id")
-        .agg(Sums.orderFree(BaseTables.decay(col("age_days"), s.preferenceHalfLifeDays())).as("preference"));
+        .agg(Sums.orderFree(BaseTables.decay(col("age_days"), halfLifeDays)).as("preference"));
   }
 
   /**
