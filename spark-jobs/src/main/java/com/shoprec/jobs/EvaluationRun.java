@@ -75,7 +75,7 @@ public final class EvaluationRun {
   static final List<String> DISCOVERY_VARIANTS = List.of("discovery[nb=30,each=30]", "discovery[nb=20,each=20]",
       "discovery[nb=100,each=1000]", "discovery[hl=1000]", "discovery[hl=14]", "discovery[hl=7]",
       "discovery[w=0.5/0.3/0.2/0/0]", "discovery[w=0.2/0.1/0/0/0.7]", "discovery[w=0.15/0/0/0/0.85]",
-      "discovery[w=0.3/0.1/0.1/0/0.5]", "discovery[w=0.1/0.1/0.1/0/0.7]", "discovery[w=0.2/0.1/0/0.1/0.6]");
+      "discovery[w=0.3/0.1/0.1/0/0.5]", "discovery[w=0.1/0.1/0.1/0/0.7]", "discovery[w=0.5/0.3/0.2/0/0.5]");
   /** Other EASE models always measured alone (see {@link #easeVariant}), each one step from the defaults. */
   static final List<String> EASE_VARIANTS = List.of("ease[lambda=30]", "ease[lambda=300]", "ease[hl=14]",
       "ease[hl=0]", "ease[products=1000]");
@@ -213,7 +213,7 @@ public final class EvaluationRun {
     Supplier<Dataset<Row>> cooccurrence = memo(() -> stages.run(week + "cooccurrence", () ->
         Cooccurrence.compute(base.orderLines(), settings.cooccurrence()).pairs()));
     Function<JobSettings.Ease, Dataset<Row>> trainEase = e -> Ease.forCustomers(
-        AlsFactors.preferences(base, e.preferenceHalfLifeDays()), base.customerProducts(), evaluated, e).cache();
+        AlsFactors.preferences(base, e.preferenceHalfLifeDays()), base.customerProducts(), evaluated, e);
     Supplier<Dataset<Row>> ease = memo(() -> stages.run(week + "ease", () -> trainEase.apply(settings.ease())));
 
     JobSettings.Discovery d = settings.discovery();

@@ -185,8 +185,8 @@ public final class WeeklyRun {
       // EASE only when discovery weighs it: its matrix inversion on the driver is the dearest step otherwise idle.
       Future<Dataset<Row>> easeF = runner.submit("ease", () -> settings.discovery().easeWeight() == 0
           ? Ease.none(spark)
-          : withoutLineage(Ease.forCustomers(AlsFactors.preferences(base, settings.ease().preferenceHalfLifeDays()),
-              base.customerProducts(), base.customers().where(col("active")), settings.ease())));
+          : Ease.forCustomers(AlsFactors.preferences(base, settings.ease().preferenceHalfLifeDays()),
+              base.customerProducts(), base.customers().where(col("active")), settings.ease()));
       Future<Dataset<Row>> audienceF = runner.submit("audience", () -> withoutLineage(ProductAudience.compute(
           ModelRunner.get(alsF).forProducts(), repurchase, settings.audience())));
       m = new Models(ModelRunner.get(segmentsF), ModelRunner.get(popularF), ModelRunner.get(neighboursF),

@@ -118,6 +118,9 @@ class WeeklyJobIT extends SparkTestBase {
         "als_customer_factors", "als_product_factors", "product_audience")) {
       assertTrue(count("SELECT count(*) FROM current_" + table) > 0, table);
     }
+    // EASE is in the blend (discovery.ease-weight) and names the purchase behind what it proposes
+    assertTrue(count("SELECT count(*) FROM current_weekly_recommendations WHERE source = 'discovery' "
+        + "AND reason->>'because_you_bought' IS NOT NULL") > 0, "discovery items from EASE");
     // the catalog is stored with the run, for analysts' names, and gives popularity per category
     List<String> stored = new java.util.ArrayList<>();
     try (Connection c = db(); Statement s = c.createStatement();

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * order in which executors add their parts does not change a bit), and each customer's scores add B's rows in
  * product order.
  *
- * <p>Output of {@link #forCustomers}: customer_id, product_id, score, from_product_id — for each customer its
+ * <p>Output of {@link #forCustomers} (computed, its lineage cut): customer_id, product_id, score,
+ * from_product_id — for each customer its
  * {@code candidates-per-customer} best products with a positive score that it has not bought (ties to the smaller
  * product id), and the bought product that contributed most ({@code B[i][j]} largest, ties to the smaller id).
  */
@@ -92,8 +93,12 @@ public final class Ease {
         .groupBy("customer_id").agg(collect_list(col("idx")).as("items"));
     Broadcast<Model> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model);
     int k = s.candidatesPerCustomer();
-    return spark.createDataFrame(bought.javaRDD().mapPartitions(
-        (FlatMapFunction<Iterator<Row>, Row>) rows -> score(rows, shared.value(), k)), SCHEMA);
+    // Computed here, so that the weights (n² floats on every executor) are released now, not when the
+    // candidates' lineage is gone.
+    Dataset<Row> scored = spark.createDataFrame(bought.javaRDD().mapPartitions(
+        (FlatMapFunction<Iterator<Row>, Row>) rows -> score(rows, shared.value(), k)), SCHEMA).localCheckpoint(true);
+    shared.destroy();
+    return scored;
   }
 
   /** Trains the model: chooses the products, sums XᵀX exactly, inverts it. */
@@ -182,6 +187,11 @@ public final class Ease {
    *     preferences overflow a double)
    */
   static double[] invert(long[] packed, int n, double lambda) {
+    return invert(packed, n, lambda, LAPACK.getInstance());
+  }
+
+  /** {@link #invert(long[], int, double)} with this LAPACK (native or Java: {@code EaseBench} times both). */
+  static double[] invert(long[] packed, int n, double lambda, LAPACK lapack) {
     double unit = Math.scalb(1.0, -2 * PREFERENCE_BITS);
     double[] a = new double[n * n];
     for (int j = 0; j < n; j++) {
@@ -191,7 +201,6 @@ public final class Ease {
       }
       a[j + j * n] += lambda;
     }
-    LAPACK lapack = LAPACK.getInstance();
     intW info = new intW(0);
     lapack.dpotrf("U", n, a, n, info);
     if (info.val == 0) {
