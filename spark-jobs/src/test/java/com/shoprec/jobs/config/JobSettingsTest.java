@@ -19,6 +19,8 @@ class JobSettingsTest {
     assertEquals(100, s.segments().lightMaxOrders());
     assertEquals(0.35, s.segments().discoveryShare().get("LIGHT"));
     assertEquals(0.0, s.segments().discoveryShare().get("HEAVY"));
+    assertEquals(new JobSettings.Ease(3000, 100, 30, 100), s.ease());
+    assertEquals(0.6, s.discovery().easeWeight());
     assertEquals(8, s.redis().ttlDays());
     assertEquals("customer_id", s.input().columns().customerId());
   }
@@ -43,6 +45,16 @@ class JobSettingsTest {
 
     e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of()));
     assertTrue(e.getMessage().contains("--input"), e.getMessage());
+
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.ease.max-products", "50000")));
+    assertEquals("shoprec.job.ease.max-products must be between 2 and 20000, got 50000", e.getMessage());
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.ease.lambda", "0")));
+    assertTrue(e.getMessage().contains("shoprec.job.ease.lambda must be positive"), e.getMessage());
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.discovery.ease-weight", "-0.1")));
+    assertTrue(e.getMessage().contains("shoprec.job.discovery.ease-weight"), e.getMessage());
   }
 
   @Test
