@@ -7,7 +7,6 @@ import dev.ludovic.netlib.blas.BLAS;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -82,50 +81,35 @@ final class FactorTopK {
     for (int q = 0; q < QUERY_BLOCK; q++) {
       best[q] = new Best(Math.min(k, targets.rows()));
     }
-    return new Iterator<>() {
-      private final List<Row> out = new ArrayList<>();
-      private int at;
-
-      @Override
-      public boolean hasNext() {
-        while (at >= out.size() && rows.hasNext()) {
-          out.clear();
-          at = 0;
-          int n = 0;
-          while (n < QUERY_BLOCK && rows.hasNext()) {
-            Row r = rows.next();
-            blockIds[n] = r.getInt(0);
-            unpackFloats((byte[]) r.get(1), block, n * rank);
-            best[n].clear();
-            n++;
-          }
-          for (int from = 0; from < targets.rows(); from += chunk) {
-            int m = Math.min(chunk, targets.rows() - from);
-            // scores (m × n, column-major) = targets[from, from + m)ᵀ × block: one column per query
-            blas.sgemm("T", "N", m, n, rank, 1f, targets.values(), from * rank, rank, block, 0, rank, 0f, scores, 0, m);
-            for (int q = 0; q < n; q++) {
-              Best b = best[q];
-              int base = q * m;
-              for (int i = 0; i < m; i++) {
-                b.offer(from + i, scores[base + i]);
-              }
-            }
-          }
-          for (int q = 0; q < n; q++) {
-            best[q].emit(blockIds[q], targets.ids(), out);
+    return Batches.of(out -> {
+      if (!rows.hasNext()) {
+        return false;
+      }
+      int n = 0;
+      while (n < QUERY_BLOCK && rows.hasNext()) {
+        Row r = rows.next();
+        blockIds[n] = r.getInt(0);
+        unpackFloats((byte[]) r.get(1), block, n * rank);
+        best[n].clear();
+        n++;
+      }
+      for (int from = 0; from < targets.rows(); from += chunk) {
+        int m = Math.min(chunk, targets.rows() - from);
+        // scores (m × n, column-major) = targets[from, from + m)ᵀ × block: one column per query
+        blas.sgemm("T", "N", m, n, rank, 1f, targets.values(), from * rank, rank, block, 0, rank, 0f, scores, 0, m);
+        for (int q = 0; q < n; q++) {
+          Best b = best[q];
+          int base = q * m;
+          for (int i = 0; i < m; i++) {
+            b.offer(from + i, scores[base + i]);
           }
         }
-        return at < out.size();
       }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        return out.get(at++);
+      for (int q = 0; q < n; q++) {
+        best[q].emit(blockIds[q], targets.ids(), out);
       }
-    };
+      return true;
+    });
   }
 
   /** The targets on the driver, in the order of their ids. */
