@@ -103,7 +103,16 @@ public final class Ease {
 
   /** Trains the model: chooses the products, sums XᵀX exactly, inverts it. */
   static Model train(Dataset<Row> preferences, JobSettings.Ease s) {
-    SparkSession spark = preferences.sparkSession();
+    // read twice (buyers per product, then XᵀX): aggregated from the order lines once
+    Dataset<Row> cached = preferences.cache();
+    try {
+      return train(cached, s, preferences.sparkSession());
+    } finally {
+      cached.unpersist();
+    }
+  }
+
+  private static Model train(Dataset<Row> preferences, JobSettings.Ease s, SparkSession spark) {
     long started = System.nanoTime();
     List<Row> chosen = preferences.groupBy("product_id").agg(count(lit(1)).as("buyers"))
         .orderBy(col("buyers").desc(), col("product_id")).limit(s.maxProducts())
@@ -240,61 +249,44 @@ public final class Ease {
     // the k best: a heap with the worst on top (lower score, then larger id)
     PriorityQueue<Integer> best = new PriorityQueue<>(k + 1, (x, y) -> s[x] != s[y]
         ? Double.compare(s[x], s[y]) : ids[y].compareTo(ids[x]));
-    return new Iterator<>() {
-      private final List<Row> out = new ArrayList<>();
-      private int at;
-
-      @Override
-      public boolean hasNext() {
-        while (at >= out.size() && rows.hasNext()) {
-          out.clear();
-          at = 0;
-          Row r = rows.next();
-          scoreOne(r.getString(0), r.getList(1).stream().mapToInt(x -> (Integer) x).sorted().toArray());
-        }
-        return at < out.size();
+    return Batches.of(out -> {
+      if (!rows.hasNext()) {
+        return false;
       }
-
-      private void scoreOne(String customer, int[] items) {
-        Arrays.fill(s, 0);
-        for (int i : items) {
-          own[i] = true;
-          for (int j = 0, row = i * n; j < n; j++) {
-            s[j] += b[row + j];
-          }
-        }
-        best.clear();
-        for (int j = 0; j < n; j++) {
-          if (!own[j] && s[j] > 0) {
-            best.add(j);
-            if (best.size() > k) {
-              best.poll();
-            }
-          }
-        }
-        for (int j : best) {
-          int from = items[0];
-          for (int i : items) { // items ascending: a tie keeps the first, then compares ids
-            float w = b[i * n + j];
-            float top = b[from * n + j];
-            if (w > top || (w == top && ids[i].compareTo(ids[from]) < 0)) {
-              from = i;
-            }
-          }
-          out.add(RowFactory.create(customer, ids[j], s[j], ids[from]));
-        }
-        for (int i : items) {
-          own[i] = false;
+      Row r = rows.next();
+      String customer = r.getString(0);
+      int[] items = r.getList(1).stream().mapToInt(x -> (Integer) x).sorted().toArray();
+      Arrays.fill(s, 0);
+      for (int i : items) {
+        own[i] = true;
+        for (int j = 0, row = i * n; j < n; j++) {
+          s[j] += b[row + j];
         }
       }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
+      best.clear();
+      for (int j = 0; j < n; j++) {
+        if (!own[j] && s[j] > 0) {
+          best.add(j);
+          if (best.size() > k) {
+            best.poll();
+          }
         }
-        return out.get(at++);
       }
-    };
+      for (int j : best) {
+        int from = items[0];
+        for (int i : items) { // items ascending: a tie keeps the first, then compares ids
+          float w = b[i * n + j];
+          float top = b[from * n + j];
+          if (w > top || (w == top && ids[i].compareTo(ids[from]) < 0)) {
+            from = i;
+          }
+        }
+        out.add(RowFactory.create(customer, ids[j], s[j], ids[from]));
+      }
+      for (int i : items) {
+        own[i] = false;
+      }
+      return true;
+    });
   }
 }
