@@ -20,6 +20,7 @@ import com.shoprec.jobs.model.BaseTables;
 import com.shoprec.jobs.model.Cooccurrence;
 import com.shoprec.jobs.model.Discovery;
 import com.shoprec.jobs.model.Ease;
+import com.shoprec.jobs.model.NextNew;
 import com.shoprec.jobs.model.JaccardNeighbours;
 import com.shoprec.jobs.model.ListAssembler;
 import com.shoprec.jobs.model.Popularity;
@@ -79,10 +80,15 @@ public final class EvaluationRun {
   /** Other EASE models always measured alone (see {@link #easeVariant}), each one step from the defaults. */
   static final List<String> EASE_VARIANTS = List.of("ease[lambda=30]", "ease[lambda=300]", "ease[hl=14]",
       "ease[hl=0]", "ease[products=1000]");
+  /** Other next-new models always measured alone (see {@link #nextNewVariant}). */
+  static final List<String> NEXT_NEW_VARIANTS = List.of("next-new[lambda=300]", "next-new[lambda=3000]",
+      "next-new[hl=90]", "next-new[hl=0]");
   /** The {@code key=value,…} list inside a variant's brackets. */
   private static final String PAIRS = "([a-z]+=[^,\\]]+(?:,[a-z]+=[^,\\]]+)*)";
   private static final java.util.regex.Pattern VARIANT = java.util.regex.Pattern.compile("discovery\\[" + PAIRS + "]");
   private static final java.util.regex.Pattern EASE_VARIANT = java.util.regex.Pattern.compile("ease\\[" + PAIRS + "]");
+  private static final java.util.regex.Pattern NEXT_NEW_VARIANT =
+      java.util.regex.Pattern.compile("next-new\\[" + PAIRS + "]");
   private static final java.util.regex.Pattern ALS_VARIANT = java.util.regex.Pattern.compile("\\[" + PAIRS + "]");
   static final int CHEAP_ALS_RANK = 16;
   static final int CHEAP_ALS_ITERATIONS = 5;
@@ -130,6 +136,8 @@ public final class EvaluationRun {
         .forEach(m -> discoveryVariant(m, settings.discovery()));
     settings.evaluationMethods().stream().filter(m -> m.startsWith("ease["))
         .forEach(m -> easeVariant(m, settings.ease()));
+    settings.evaluationMethods().stream().filter(m -> m.startsWith("next-new["))
+        .forEach(m -> nextNewVariant(m, settings.nextNew()));
     Map<String, JobSettings.Als> namedAls = new LinkedHashMap<>();
     settings.evaluationMethods().stream().map(EvaluationRun::alsSpec).flatMap(Optional::stream)
         .forEach(spec -> namedAls.computeIfAbsent(spec, x -> alsVariant(x, settings.als())));
@@ -215,6 +223,10 @@ public final class EvaluationRun {
     Function<JobSettings.Ease, Dataset<Row>> trainEase = e -> Ease.forCustomers(
         AlsFactors.preferences(base, e.preferenceHalfLifeDays()), base.customerProducts(), evaluated, e);
     Supplier<Dataset<Row>> ease = memo(() -> stages.run(week + "ease", () -> trainEase.apply(settings.ease())));
+    Function<JobSettings.NextNew, Dataset<Row>> trainNextNew = nn -> NextNew.forCustomers(base.orderLines(),
+        base.customerProducts(), evaluated, nn);
+    Supplier<Dataset<Row>> nextNew = memo(() -> stages.run(week + "next-new", () ->
+        trainNextNew.apply(settings.nextNew())));
 
     JobSettings.Discovery d = settings.discovery();
     Map<String, Supplier<Dataset<Row>>> methods = new LinkedHashMap<>();
@@ -224,11 +236,12 @@ public final class EvaluationRun {
     // The discovery signals with one ALS model or another; the neighbours and co-occurrence are the same.
     // Each signal is computed only when a blend weighs it.
     Function<Supplier<Dataset<Row>>, Signals> signalsWithAls = als -> new Signals(evaluated, neighbours, base, als,
-        cooccurrence, popularAll, ease);
+        cooccurrence, popularAll, ease, nextNew);
     Signals signals = signalsWithAls.apply(alsForCustomers);
-    methods.put("neighbours", () -> top(signals.discovery(d.withWeights(1, 0, 0, 0, 0)), k));
-    methods.put("cooccurrence", () -> top(signals.discovery(d.withWeights(0, 0, 1, 0, 0)), k));
-    methods.put("ease", () -> top(signals.discovery(d.withWeights(0, 0, 0, 0, 1)), k));
+    methods.put("neighbours", () -> top(signals.discovery(d.withWeights(1, 0, 0, 0, 0, 0)), k));
+    methods.put("cooccurrence", () -> top(signals.discovery(d.withWeights(0, 0, 1, 0, 0, 0)), k));
+    methods.put("ease", () -> top(signals.discovery(d.withWeights(0, 0, 0, 0, 1, 0)), k));
+    methods.put("next-new", () -> top(signals.discovery(d.withWeights(0, 0, 0, 0, 0, 1)), k));
     // Other EASE models, alone: the defaults and any other named in shoprec.job.evaluation.methods as ease[…].
     List<String> easeVariants = new java.util.ArrayList<>(EASE_VARIANTS);
     settings.evaluationMethods().stream().filter(m -> m.startsWith("ease[") && !easeVariants.contains(m))
@@ -237,7 +250,17 @@ public final class EvaluationRun {
       Supplier<Dataset<Row>> other = memo(() -> stages.run(week + variant, () ->
           trainEase.apply(easeVariant(variant, settings.ease()))));
       methods.put(variant, () -> top(new Signals(evaluated, neighbours, base, alsForCustomers, cooccurrence,
-          popularAll, other).discovery(d.withWeights(0, 0, 0, 0, 1)), k));
+          popularAll, other, nextNew).discovery(d.withWeights(0, 0, 0, 0, 1, 0)), k));
+    }
+    // Other next-new models, alone: the defaults and any other named as next-new[…].
+    List<String> nextNewVariants = new java.util.ArrayList<>(NEXT_NEW_VARIANTS);
+    settings.evaluationMethods().stream().filter(m -> m.startsWith("next-new[") && !nextNewVariants.contains(m))
+        .forEach(nextNewVariants::add);
+    for (String variant : nextNewVariants) {
+      Supplier<Dataset<Row>> other = memo(() -> stages.run(week + variant, () ->
+          trainNextNew.apply(nextNewVariant(variant, settings.nextNew()))));
+      methods.put(variant, () -> top(new Signals(evaluated, neighbours, base, alsForCustomers, cooccurrence,
+          popularAll, ease, other).discovery(d.withWeights(0, 0, 0, 0, 0, 1)), k));
     }
     Supplier<Dataset<Row>> blended = memo(() -> signals.discovery(d).cache());
     methods.put("discovery", () -> top(blended.get(), k));
@@ -366,9 +389,9 @@ public final class EvaluationRun {
   /**
    * The blend named by a variant {@code discovery[key=value,…]}: {@code d} with {@code hl} (neighbours'
    * half-life, days), {@code nb} (max-neighbours), {@code each} (products-per-neighbour), {@code recent}
-   * (recent-products), {@code pop} (popularity weight), {@code ease} (EASE's weight) or {@code w=n/a/c/p/e}
-   * (the five weights: neighbours, ALS, co-occurrence, popularity, EASE) changed, e.g.
-   * {@code discovery[hl=14,nb=30,each=30]}.
+   * (recent-products), {@code pop} (popularity weight), {@code ease} (EASE's weight), {@code next} (next-new's
+   * weight) or {@code w=n/a/c/p/e/x} (the six weights: neighbours, ALS, co-occurrence, popularity, EASE,
+   * next-new; five, without next-new's, leave it 0) changed, e.g. {@code discovery[hl=14,nb=30,each=30]}.
    *
    * @throws SettingsException naming the variant, for an unknown key or a bad value
    */
@@ -379,26 +402,29 @@ public final class EvaluationRun {
           + "\" is not a discovery variant like discovery[hl=14,nb=30,each=30,w=0.2/0.1/0/0/0.7]");
     }
     Map<String, String> set = variantSettings(name, m.group(1),
-        List.of("hl", "nb", "each", "recent", "pop", "ease", "w"));
+        List.of("hl", "nb", "each", "recent", "pop", "ease", "next", "w"));
     double hl = number(name, set, "hl", d.neighboursHalfLifeDays(), false);
     int nb = (int) number(name, set, "nb", d.maxNeighbours(), true);
     int each = (int) number(name, set, "each", d.productsPerNeighbour(), true);
     int recent = (int) number(name, set, "recent", d.recentProducts(), true);
-    double[] w = {d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(), d.popularityWeight(), d.easeWeight()};
+    double[] w = {d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(), d.popularityWeight(), d.easeWeight(),
+        d.nextNewWeight()};
     if (set.containsKey("w")) {
       String[] parts = set.get("w").split("/");
-      if (parts.length != w.length) {
+      if (parts.length != w.length && parts.length != w.length - 1) {
         throw new SettingsException("shoprec.job.evaluation.methods: " + name
-            + ": bad value for w: five weights n/a/c/p/e, not " + set.get("w"));
+            + ": bad value for w: six weights n/a/c/p/e/x (or five, next-new's 0), not " + set.get("w"));
       }
-      for (int i = 0; i < w.length; i++) {
+      w[5] = 0;
+      for (int i = 0; i < parts.length; i++) {
         w[i] = parse(name, "w", parts[i], false);
       }
     }
     w[3] = number(name, set, "pop", w[3], false);
     w[4] = number(name, set, "ease", w[4], false);
+    w[5] = number(name, set, "next", w[5], false);
     try {
-      return new JobSettings.Discovery(w[0], w[1], w[2], w[3], w[4], hl, recent, nb, each);
+      return new JobSettings.Discovery(w[0], w[1], w[2], w[3], w[4], w[5], hl, recent, nb, each);
     } catch (IllegalArgumentException e) {
       throw new SettingsException("shoprec.job.evaluation.methods: " + name + ": " + e.getMessage());
     }
@@ -426,6 +452,28 @@ public final class EvaluationRun {
           + " least 0, products between 2 and " + JobSettings.MAX_EASE_PRODUCTS);
     }
     return e.with(lambda, hl, products);
+  }
+
+  /**
+   * The next-new model named by {@code next-new[key=value,…]}: {@code nn} with {@code lambda} (regularization)
+   * or {@code hl} (the orders' half-life in days, 0 for all alike) changed, e.g. {@code next-new[lambda=300]}.
+   *
+   * @throws SettingsException naming the method, for an unknown key or a bad value
+   */
+  static JobSettings.NextNew nextNewVariant(String name, JobSettings.NextNew nn) {
+    java.util.regex.Matcher m = NEXT_NEW_VARIANT.matcher(name);
+    if (!m.matches()) {
+      throw new SettingsException("shoprec.job.evaluation.methods: \"" + name
+          + "\" is not a next-new variant like next-new[lambda=300,hl=90]");
+    }
+    Map<String, String> set = variantSettings(name, m.group(1), List.of("lambda", "hl"));
+    double lambda = number(name, set, "lambda", nn.lambda(), false);
+    double hl = number(name, set, "hl", nn.basketHalfLifeDays(), false);
+    if (!(lambda > 0) || !(hl >= 0)) {
+      throw new SettingsException("shoprec.job.evaluation.methods: " + name
+          + ": lambda must be positive, hl at least 0");
+    }
+    return nn.with(lambda, hl);
   }
 
   /** The {@code key=value} pairs of a variant's name; a key not in {@code keys} is named with the known ones. */
@@ -481,7 +529,7 @@ public final class EvaluationRun {
    */
   private record Signals(Dataset<Row> evaluated, Supplier<Dataset<Row>> neighbours, BaseTables base,
       Supplier<Dataset<Row>> als, Supplier<Dataset<Row>> cooccurrence, Dataset<Row> popular,
-      Supplier<Dataset<Row>> ease) {
+      Supplier<Dataset<Row>> ease, Supplier<Dataset<Row>> nextNew) {
     Dataset<Row> discovery(JobSettings.Discovery w) {
       Dataset<Row> none = Ease.none(evaluated.sparkSession());
       Dataset<Row> noPairs = none.select(col("product_id"), col("product_id").as("other_product_id"),
@@ -491,7 +539,7 @@ public final class EvaluationRun {
       return Discovery.candidates(evaluated, w.neighboursWeight() > 0 ? neighbours.get() : noNeighbours,
           base.customerProducts(), w.alsWeight() > 0 ? als.get() : none.drop("from_product_id"),
           w.cooccurrenceWeight() > 0 ? cooccurrence.get() : noPairs, popular, w.easeWeight() > 0 ? ease.get() : none,
-          w);
+          w.nextNewWeight() > 0 ? nextNew.get() : none, w);
     }
   }
 

@@ -22,6 +22,7 @@ import com.shoprec.jobs.model.BaseTables;
 import com.shoprec.jobs.model.Cooccurrence;
 import com.shoprec.jobs.model.Discovery;
 import com.shoprec.jobs.model.Ease;
+import com.shoprec.jobs.model.NextNew;
 import com.shoprec.jobs.model.Joins;
 import com.shoprec.jobs.model.JaccardNeighbours;
 import com.shoprec.jobs.model.ProductAudience;
@@ -187,10 +188,15 @@ public final class WeeklyRun {
           ? Ease.none(spark)
           : Ease.forCustomers(AlsFactors.preferences(base, settings.ease().preferenceHalfLifeDays()),
               base.customerProducts(), base.customers().where(col("active")), settings.ease()));
+      Future<Dataset<Row>> nextNewF = runner.submit("next-new", () -> settings.discovery().nextNewWeight() == 0
+          ? Ease.none(spark)
+          : NextNew.forCustomers(base.orderLines(), base.customerProducts(), base.customers().where(col("active")),
+              settings.nextNew()));
       Future<Dataset<Row>> audienceF = runner.submit("audience", () -> withoutLineage(ProductAudience.compute(
           ModelRunner.get(alsF).forProducts(), repurchase, settings.audience())));
       m = new Models(ModelRunner.get(segmentsF), ModelRunner.get(popularF), ModelRunner.get(neighboursF),
-          ModelRunner.get(alsF), ModelRunner.get(cooccurrenceF), ModelRunner.get(easeF), ModelRunner.get(audienceF));
+          ModelRunner.get(alsF), ModelRunner.get(cooccurrenceF), ModelRunner.get(easeF), ModelRunner.get(nextNewF),
+          ModelRunner.get(audienceF));
     }
     List<Row> popularRows = m.popular().collectAsList();
 
@@ -205,7 +211,8 @@ public final class WeeklyRun {
     Dataset<Row> lists = stages.run("lists", () -> {
       Dataset<Row> discovery = Discovery.candidates(activeCustomers, m.neighbours().neighbours(),
           base.customerProducts(), m.als().forCustomers(), m.cooccurrence().pairs(),
-          m.popular().where(col("scope").equalTo(RedisKeys.PopularScope.all())), m.ease(), settings.discovery());
+          m.popular().where(col("scope").equalTo(RedisKeys.PopularScope.all())), m.ease(), m.nextNew(),
+          settings.discovery());
       Dataset<Row> l = withoutLineage(WeeklyLists.build(activeCustomers, repurchase, discovery,
           base.customerProducts(), assembler, settings.listSize()));
       LOG.info("lists: {} active customers", l.count());
@@ -239,6 +246,7 @@ public final class WeeklyRun {
     stages.rows("cooccurrence", outputs.get("item_cooccurrence"));
     stages.rows("audience", outputs.get("product_audience"));
     stages.rows("ease", m.ease().count());
+    stages.rows("next-new", m.nextNew().count());
     stages.rows("lists", outputs.get("customer_lists"));
     stages.rows("gates", outputs.get("weekly_recommendations"));
 
@@ -329,7 +337,8 @@ public final class WeeklyRun {
 
   /** The models' results, all materialized. */
   private record Models(Dataset<Row> segments, Dataset<Row> popular, JaccardNeighbours.Result neighbours,
-      AlsFactors.Result als, Cooccurrence.Result cooccurrence, Dataset<Row> ease, Dataset<Row> audience) {}
+      AlsFactors.Result als, Cooccurrence.Result cooccurrence, Dataset<Row> ease, Dataset<Row> nextNew,
+      Dataset<Row> audience) {}
 
   /** The run's Redis values (key, value rows) by kind, and how many keys each kind has. */
   private record Payloads(Map<String, Dataset<Row>> byKind, Map<String, Long> counts) {

@@ -64,9 +64,12 @@ class EvaluationRunTest {
     JobSettings.Discovery d = JobSettings.of(Map.of("shoprec.job.input.path", "x")).discovery();
     JobSettings.Discovery v = EvaluationRun.discoveryVariant("discovery[hl=14,nb=30,each=20]", d);
     assertEquals(new JobSettings.Discovery(d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(),
-        d.popularityWeight(), d.easeWeight(), 14, d.recentProducts(), 30, 20), v);
-    assertEquals(new JobSettings.Discovery(0.6, 0.2, 0.1, 0.1, 0, d.neighboursHalfLifeDays(), 5, d.maxNeighbours(),
+        d.popularityWeight(), d.easeWeight(), d.nextNewWeight(), 14, d.recentProducts(), 30, 20), v);
+    assertEquals(new JobSettings.Discovery(0.6, 0.2, 0.1, 0.1, 0, 0, d.neighboursHalfLifeDays(), 5, d.maxNeighbours(),
         d.productsPerNeighbour()), EvaluationRun.discoveryVariant("discovery[w=0.6/0.2/0.1/0.1/0,recent=5]", d));
+    assertEquals(new JobSettings.Discovery(0.1, 0, 0, 0.1, 0.5, 0.3, d.neighboursHalfLifeDays(), d.recentProducts(),
+        d.maxNeighbours(), d.productsPerNeighbour()), EvaluationRun.discoveryVariant("discovery[w=0.1/0/0/0.1/0.5/0.3]", d));
+    assertEquals(0.4, EvaluationRun.discoveryVariant("discovery[next=0.4]", d).nextNewWeight());
     assertEquals(0.3, EvaluationRun.discoveryVariant("discovery[pop=0.3]", d).popularityWeight());
     assertEquals(0.9, EvaluationRun.discoveryVariant("discovery[ease=0.9]", d).easeWeight());
   }

@@ -112,8 +112,24 @@ public final class JobSettings implements Serializable {
     }
   }
 
+  /**
+   * What customers buy new next ({@link com.shoprec.jobs.model.NextNew}), a discovery signal: a regression from
+   * the products bought before each order to those it bought new, for the {@code maxProducts} products with
+   * the most buyers, regularized by {@code lambda}; an order weighs 2^(−age / basketHalfLifeDays) (0: all alike);
+   * candidatesPerCustomer: best products kept per customer.
+   */
+  public record NextNew(int maxProducts, double lambda, double basketHalfLifeDays, int candidatesPerCustomer)
+      implements Serializable {
+
+    /** The same model with another regularization and order half-life. */
+    public NextNew with(double newLambda, double halfLifeDays) {
+      return new NextNew(maxProducts, newLambda, halfLifeDays, candidatesPerCustomer);
+    }
+  }
+
   public record Discovery(double neighboursWeight, double alsWeight, double cooccurrenceWeight,
-      double popularityWeight, double easeWeight, double neighboursHalfLifeDays, int recentProducts,
+      double popularityWeight, double easeWeight, double nextNewWeight, double neighboursHalfLifeDays,
+      int recentProducts,
       int maxNeighbours, int productsPerNeighbour) implements Serializable {
 
     /**
@@ -124,9 +140,9 @@ public final class JobSettings implements Serializable {
      */
     public Discovery {
       if (!(neighboursWeight >= 0 && alsWeight >= 0 && cooccurrenceWeight >= 0 && popularityWeight >= 0
-          && easeWeight >= 0)) {
+          && easeWeight >= 0 && nextNewWeight >= 0)) {
         throw new IllegalArgumentException("discovery weights must not be negative: " + neighboursWeight + "/"
-            + alsWeight + "/" + cooccurrenceWeight + "/" + popularityWeight + "/" + easeWeight);
+            + alsWeight + "/" + cooccurrenceWeight + "/" + popularityWeight + "/" + easeWeight + "/" + nextNewWeight);
       }
       if (!(neighboursHalfLifeDays > 0)) {
         throw new IllegalArgumentException("the neighbours' half-life must be positive: " + neighboursHalfLifeDays);
@@ -139,15 +155,15 @@ public final class JobSettings implements Serializable {
 
     /** These weights, with the same half-life, recent products and bounds on the neighbours' signal. */
     public Discovery withWeights(double neighbours, double als, double cooccurrence, double popularity,
-        double ease) {
-      return new Discovery(neighbours, als, cooccurrence, popularity, ease, neighboursHalfLifeDays, recentProducts,
-          maxNeighbours, productsPerNeighbour);
+        double ease, double nextNew) {
+      return new Discovery(neighbours, als, cooccurrence, popularity, ease, nextNew, neighboursHalfLifeDays,
+          recentProducts, maxNeighbours, productsPerNeighbour);
     }
 
     /** The same blend, the neighbours' signal bounded to these many neighbours and products of each. */
     public Discovery withNeighbourBounds(int neighbours, int productsEach) {
       return new Discovery(neighboursWeight, alsWeight, cooccurrenceWeight, popularityWeight, easeWeight,
-          neighboursHalfLifeDays, recentProducts, neighbours, productsEach);
+          nextNewWeight, neighboursHalfLifeDays, recentProducts, neighbours, productsEach);
     }
   }
 
@@ -161,6 +177,8 @@ public final class JobSettings implements Serializable {
 
   /** EASE's driver holds two dense matrices of this size squared (20,000: 3.2 GB of doubles, then 1.6 GB). */
   public static final int MAX_EASE_PRODUCTS = 20_000;
+  /** The next-new model's sums take 12 n² bytes per task: 10,000 products, 1.2 GB. */
+  public static final int MAX_NEXT_NEW_PRODUCTS = 10_000;
 
   private final Input input;
   private final Catalog catalog;
@@ -178,6 +196,7 @@ public final class JobSettings implements Serializable {
   private final Cooccurrence cooccurrence;
   private final Audience audience;
   private final Ease ease;
+  private final NextNew nextNew;
   private final Discovery discovery;
   private final Gates gates;
   private final Redis redis;
@@ -302,6 +321,12 @@ public final class JobSettings implements Serializable {
         positive(e.getDouble("lambda"), "shoprec.job.ease.lambda"),
         nonNegative(e.getDouble("preference-half-life-days"), "shoprec.job.ease.preference-half-life-days"),
         atLeast(e.getInt("candidates-per-customer"), 1, "shoprec.job.ease.candidates-per-customer"));
+    Config nn = job.getConfig("next-new");
+    this.nextNew = new NextNew(
+        between(nn.getInt("max-products"), 2, MAX_NEXT_NEW_PRODUCTS, "shoprec.job.next-new.max-products"),
+        positive(nn.getDouble("lambda"), "shoprec.job.next-new.lambda"),
+        nonNegative(nn.getDouble("basket-half-life-days"), "shoprec.job.next-new.basket-half-life-days"),
+        atLeast(nn.getInt("candidates-per-customer"), 1, "shoprec.job.next-new.candidates-per-customer"));
     Config d = job.getConfig("discovery");
     this.discovery = new Discovery(
         nonNegative(d.getDouble("neighbours-weight"), "shoprec.job.discovery.neighbours-weight"),
@@ -309,6 +334,7 @@ public final class JobSettings implements Serializable {
         nonNegative(d.getDouble("cooccurrence-weight"), "shoprec.job.discovery.cooccurrence-weight"),
         nonNegative(d.getDouble("popularity-weight"), "shoprec.job.discovery.popularity-weight"),
         nonNegative(d.getDouble("ease-weight"), "shoprec.job.discovery.ease-weight"),
+        nonNegative(d.getDouble("next-new-weight"), "shoprec.job.discovery.next-new-weight"),
         positive(d.getDouble("neighbours-half-life-days"), "shoprec.job.discovery.neighbours-half-life-days"),
         atLeast(d.getInt("recent-products"), 1, "shoprec.job.discovery.recent-products"),
         atLeast(d.getInt("max-neighbours"), 1, "shoprec.job.discovery.max-neighbours"),
@@ -400,6 +426,8 @@ public final class JobSettings implements Serializable {
   public Cooccurrence cooccurrence() { return cooccurrence; }
   public Audience audience() { return audience; }
   public Ease ease() { return ease; }
+
+  public NextNew nextNew() { return nextNew; }
   public Discovery discovery() { return discovery; }
   public Gates gates() { return gates; }
   public Redis redis() { return redis; }

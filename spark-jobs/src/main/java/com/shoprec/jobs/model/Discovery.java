@@ -21,7 +21,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 
 /**
- * Products a customer has never bought but likely will, from five signals, each divided by its best value
+ * Products a customer has never bought but likely will, from six signals, each divided by its best value
  * for the customer so that it lies in [0, 1], then blended with the configured weights:
  * <ul>
  *   <li>neighbours: the sum over the neighbours who bought it of their Jaccard similarity times
@@ -34,12 +34,13 @@ import org.apache.spark.sql.expressions.Window;
  *       bought together with it;
  *   <li>popularity: the product's time-decayed popularity (what is selling now), for the products of the
  *       popular list;
- *   <li>EASE: the score of {@link Ease}, learned item-item weights summed over the customer's purchases.
+ *   <li>EASE: the score of {@link Ease}, learned item-item weights summed over the customer's purchases;
+ *   <li>next-new: the score of {@link NextNew}, what customers with these purchases went on to buy new.
  * </ul>
  * The reason names the signal that contributed most: {@code {"neighbours":14}} (how many neighbours bought
  * it), {@code {"als":0.71}}, {@code {"co_bought_with":"85123A"}}, {@code {"popular":0.83}} or
- * {@code {"because_you_bought":"85123A"}} (EASE: the purchase that weighs most). Never a product the customer
- * bought.
+ * {@code {"because_you_bought":"85123A"}} (EASE or next-new: the purchase that weighs most). Never a product
+ * the customer bought.
  * Output: customer_id, product_id, score, reason (all candidates; lists take the best).
  */
 public final class Discovery {
@@ -54,10 +55,11 @@ public final class Discovery {
    * @param cooccurrence product_id, other_product_id, confidence
    * @param popular product_id, score (the overall popular list)
    * @param ease customer_id, product_id, score, from_product_id ({@link Ease#forCustomers}; not bought)
+   * @param nextNew the same columns ({@link NextNew#forCustomers}; not bought)
    */
   public static Dataset<Row> candidates(Dataset<Row> active, Dataset<Row> neighbours, Dataset<Row> customerProducts,
       Dataset<Row> alsForCustomers, Dataset<Row> cooccurrence, Dataset<Row> popular, Dataset<Row> ease,
-      JobSettings.Discovery d) {
+      Dataset<Row> nextNew, JobSettings.Discovery d) {
     Dataset<Row> customers = active.select("customer_id");
     Dataset<Row> bought = customerProducts.select("customer_id", "product_id");
 
@@ -98,6 +100,9 @@ public final class Discovery {
     Dataset<Row> byEase = ease.join(customers, "customer_id")
         .select(col("customer_id"), col("product_id"), col("score").as("ease_raw"), col("from_product_id").as("ease_from"));
 
+    Dataset<Row> byNextNew = nextNew.join(customers, "customer_id")
+        .select(col("customer_id"), col("product_id"), col("score").as("next_raw"), col("from_product_id").as("next_from"));
+
     Dataset<Row> byPopularity = customers.crossJoin(popular.select(col("product_id"), col("score").as("pop_raw")));
 
     // A signal without weight is not computed at all (an empty relation: the optimizer drops its branch).
@@ -106,10 +111,11 @@ public final class Discovery {
     byCooccurrence = d.cooccurrenceWeight() > 0 ? byCooccurrence : byCooccurrence.limit(0);
     byPopularity = d.popularityWeight() > 0 ? byPopularity : byPopularity.limit(0);
     byEase = d.easeWeight() > 0 ? byEase : byEase.limit(0);
+    byNextNew = d.nextNewWeight() > 0 ? byNextNew : byNextNew.limit(0);
 
     Dataset<Row> all = Joins.outer(Joins.outer(Joins.outer(byNeighbours, byAls, "customer_id", "product_id"),
         byCooccurrence, "customer_id", "product_id"), byPopularity, "customer_id", "product_id");
-    all = Joins.outer(all, byEase, "customer_id", "product_id");
+    all = Joins.outer(Joins.outer(all, byEase, "customer_id", "product_id"), byNextNew, "customer_id", "product_id");
     all = Joins.without(all, bought, "customer_id", "product_id");
 
     Column nb = scaled("nb_raw").multiply(d.neighboursWeight());
@@ -117,16 +123,19 @@ public final class Discovery {
     Column co = scaled("co_raw").multiply(d.cooccurrenceWeight());
     Column pop = coalesce(col("pop_raw"), lit(0.0)).multiply(d.popularityWeight());
     Column easeScore = scaled("ease_raw").multiply(d.easeWeight());
+    Column nextScore = scaled("next_raw").multiply(d.nextNewWeight());
     Dataset<Row> blended = all
         .withColumn("nb", nb).withColumn("als", als).withColumn("co", co).withColumn("pop", pop)
-        .withColumn("ease", easeScore)
-        .withColumn("score", col("nb").plus(col("als")).plus(col("co")).plus(col("pop")).plus(col("ease")));
-    Column top = greatest(col("nb"), col("als"), col("co"), col("pop"), col("ease"));
+        .withColumn("ease", easeScore).withColumn("next", nextScore)
+        .withColumn("score", col("nb").plus(col("als")).plus(col("co")).plus(col("pop")).plus(col("ease"))
+            .plus(col("next")));
+    Column top = greatest(col("nb"), col("als"), col("co"), col("pop"), col("ease"), col("next"));
     Column reason = when(col("nb").equalTo(top).and(col("nb").gt(0)),
             to_json(struct(col("nb_count").cast("int").as("neighbours"))))
         .when(col("co").equalTo(top).and(col("co").gt(0)), to_json(struct(col("co_from").as("co_bought_with"))))
         .when(col("pop").equalTo(top).and(col("pop").gt(0)), to_json(struct(round(col("pop_raw"), 4).as("popular"))))
         .when(col("ease").equalTo(top).and(col("ease").gt(0)), to_json(struct(col("ease_from").as("because_you_bought"))))
+        .when(col("next").equalTo(top).and(col("next").gt(0)), to_json(struct(col("next_from").as("because_you_bought"))))
         .otherwise(to_json(struct(round(coalesce(col("als_raw"), lit(0.0)), 4).as("als"))));
     return blended.where(col("score").gt(0))
         .select(col("customer_id"), col("product_id"), col("score"), reason.as("reason"));

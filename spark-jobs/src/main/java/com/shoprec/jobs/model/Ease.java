@@ -81,18 +81,25 @@ public final class Ease {
    */
   public static Dataset<Row> forCustomers(Dataset<Row> preferences, Dataset<Row> customerProducts,
       Dataset<Row> customers, JobSettings.Ease s) {
-    SparkSession spark = preferences.sparkSession();
     Model model = train(preferences, s);
     if (model.size() == 0) {
-      return none(spark);
+      return none(preferences.sparkSession());
     }
+    return scored(model, customerProducts, customers, s.candidatesPerCustomer());
+  }
+
+  /**
+   * Each customer's {@code k} best products by the model's weights (output as {@link #forCustomers}); also
+   * {@link NextNew}'s.
+   */
+  static Dataset<Row> scored(Model model, Dataset<Row> customerProducts, Dataset<Row> customers, int k) {
+    SparkSession spark = customerProducts.sparkSession();
     Dataset<Row> index = index(spark, model.ids());
     Dataset<Row> bought = customerProducts.select("customer_id", "product_id")
         .join(customers.select("customer_id"), "customer_id")
         .join(index, "product_id")
         .groupBy("customer_id").agg(collect_list(col("idx")).as("items"));
     Broadcast<Model> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model);
-    int k = s.candidatesPerCustomer();
     // Computed here, so that the weights (n² floats on every executor) are released now, not when the
     // candidates' lineage is gone.
     Dataset<Row> scored = spark.createDataFrame(bought.javaRDD().mapPartitions(
@@ -136,7 +143,7 @@ public final class Ease {
   }
 
   /** product_id, idx (its number in the model). */
-  private static Dataset<Row> index(SparkSession spark, String[] ids) {
+  static Dataset<Row> index(SparkSession spark, String[] ids) {
     List<Row> rows = new ArrayList<>(ids.length);
     for (int i = 0; i < ids.length; i++) {
       rows.add(RowFactory.create(ids[i], i));

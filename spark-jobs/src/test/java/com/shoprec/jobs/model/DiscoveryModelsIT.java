@@ -114,8 +114,8 @@ class DiscoveryModelsIT extends SparkTestBase {
     Dataset<Row> popular = spark.createDataFrame(List.of(RowFactory.create("p", 1.0)),
         new StructType().add("product_id", DataTypes.StringType).add("score", DataTypes.DoubleType));
     Dataset<Row> noEase = Ease.none(spark);
-    JobSettings.Discovery blend = settings().discovery().withWeights(0.5, 0.3, 0.2, 0, 0);
-    List<Row> out = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, noEase, blend)
+    JobSettings.Discovery blend = settings().discovery().withWeights(0.5, 0.3, 0.2, 0, 0, 0);
+    List<Row> out = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, noEase, noEase, blend)
         .orderBy(org.apache.spark.sql.functions.col("score").desc()).collectAsList();
     assertEquals(List.of("x", "z", "q"), out.stream().map(r -> r.<String>getAs("product_id")).toList());
     assertEquals(0.6, (double) out.get(0).getAs("score"), 1e-12);
@@ -128,15 +128,15 @@ class DiscoveryModelsIT extends SparkTestBase {
     // what the neighbours bought long ago counts less: c2 bought x 30 days ago, with a 30-day half-life
     Dataset<Row> older = customerProducts.withColumn("days_since_last", org.apache.spark.sql.functions
         .when(org.apache.spark.sql.functions.col("customer_id").equalTo("c2"), 30.0).otherwise(0.0));
-    List<Row> decayed = Discovery.candidates(active, neighbours, older, als, cooc, popular, noEase,
-            settings("shoprec.job.discovery.neighbours-half-life-days", 30).discovery().withWeights(0.5, 0.3, 0.2, 0, 0))
+    List<Row> decayed = Discovery.candidates(active, neighbours, older, als, cooc, popular, noEase, noEase,
+            settings("shoprec.job.discovery.neighbours-half-life-days", 30).discovery().withWeights(0.5, 0.3, 0.2, 0, 0, 0))
         .where("product_id = 'x'").collectAsList();
     // nb_raw(x) = 0.5 * 1/2 + 0.25 = 0.5; z: 0.25; scaled x = 1 still, so the score is unchanged
     assertEquals(0.6, (double) decayed.get(0).getAs("score"), 1e-12);
 
     // a popularity weight brings in what sells now: p scores 0.3 * 1.0 with the reason "popular"
-    Row p = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, noEase,
-            blend.withWeights(0.5, 0.3, 0.2, 0.3, 0))
+    Row p = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, noEase, noEase,
+            blend.withWeights(0.5, 0.3, 0.2, 0.3, 0, 0))
         .where("product_id = 'p'").first();
     assertEquals(0.3, (double) p.getAs("score"), 1e-12);
     assertEquals("{\"popular\":1.0}", p.getAs("reason"));
@@ -146,13 +146,26 @@ class DiscoveryModelsIT extends SparkTestBase {
     Dataset<Row> ease = spark.createDataFrame(List.of(RowFactory.create("c1", "x", 0.4, "w"),
         RowFactory.create("c1", "z", 0.2, "y"), RowFactory.create("c1", "y", 0.9, "w")), Ease.SCHEMA);
     Map<String, Row> withEase = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, ease,
-            blend.withWeights(0, 0, 0, 0, 1)).collectAsList().stream()
+            noEase, blend.withWeights(0, 0, 0, 0, 1, 0)).collectAsList().stream()
         .collect(Collectors.toMap(r -> r.<String>getAs("product_id"), r -> r));
     assertEquals(Set.of("x", "z"), withEase.keySet());
     assertEquals(1.0, (double) withEase.get("x").getAs("score"), 1e-12);
     assertEquals(0.5, (double) withEase.get("z").getAs("score"), 1e-12);
     assertEquals("{\"because_you_bought\":\"w\"}", withEase.get("x").getAs("reason"));
     assertEquals("{\"because_you_bought\":\"y\"}", withEase.get("z").getAs("reason"));
+
+    // next-new's scores are scaled the same way and blended with EASE's: x 0.5 * 1 + 0.5 * 0.1 / 0.2,
+    // z 0.5 * 0.5 + 0.5 * 1; the reason names the purchase of the signal that adds most (x: EASE, z: next-new)
+    Dataset<Row> nextNew = spark.createDataFrame(List.of(RowFactory.create("c1", "x", 0.1, "y"),
+        RowFactory.create("c1", "z", 0.2, "w")), Ease.SCHEMA);
+    Map<String, Row> both = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, ease,
+            nextNew, blend.withWeights(0, 0, 0, 0, 0.5, 0.5)).collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.<String>getAs("product_id"), r -> r));
+    assertEquals(Set.of("x", "z"), both.keySet());
+    assertEquals(0.75, (double) both.get("x").getAs("score"), 1e-12);
+    assertEquals(0.75, (double) both.get("z").getAs("score"), 1e-12);
+    assertEquals("{\"because_you_bought\":\"w\"}", both.get("x").getAs("reason"));
+    assertEquals("{\"because_you_bought\":\"w\"}", both.get("z").getAs("reason"));
   }
 
   /**
@@ -184,10 +197,10 @@ class DiscoveryModelsIT extends SparkTestBase {
     Dataset<Row> noPopular = spark.createDataFrame(List.<Row>of(), new StructType()
         .add("product_id", DataTypes.StringType).add("score", DataTypes.DoubleType));
     JobSettings.Discovery onlyNeighbours = settings("shoprec.job.discovery.neighbours-half-life-days", 1e12)
-        .discovery().withWeights(1, 0, 0, 0, 0);
+        .discovery().withWeights(1, 0, 0, 0, 0, 0);
 
     java.util.function.Function<JobSettings.Discovery, Map<String, Double>> scores = d ->
-        Discovery.candidates(active, neighbours, customerProducts, none, noPairs, noPopular, Ease.none(spark), d).collectAsList()
+        Discovery.candidates(active, neighbours, customerProducts, none, noPairs, noPopular, Ease.none(spark), Ease.none(spark), d).collectAsList()
             .stream().collect(Collectors.toMap(r -> r.<String>getAs("product_id"),
                 r -> Math.round(r.<Double>getAs("score") * 1e6) / 1e6)); // 2^(-2 days / 1e12 days) is not 1
 

@@ -158,7 +158,7 @@ class EaseIT extends SparkTestBase {
   }
 
   /** Gauss-Jordan with partial pivoting. */
-  private static double[][] inverse(double[][] m) {
+  static double[][] inverse(double[][] m) {
     int n = m.length;
     double[][] a = new double[n][2 * n];
     for (int i = 0; i < n; i++) {
