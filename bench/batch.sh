@@ -61,7 +61,7 @@ wall = {p: float(open(os.path.join(work, f"wall-{p}")).read()) for p in ("true",
 print(f"\n{'stage':<16}{'parallel s':>12}{'sequential s':>14}")
 for k in seq:
     print(f"{k:<16}{par.get(k, 0)/1000:>12.1f}{seq[k]/1000:>14.1f}")
-models = ["segments", "popularity", "neighbours", "als", "cooccurrence", "ease", "audience"]
+models = ["segments", "popularity", "neighbours", "als", "cooccurrence", "ease", "next-new", "audience"]
 mp = max(par[k] for k in models if k in par) / 1000  # models overlap: the longest one bounds the phase
 ms = sum(seq[k] for k in models if k in seq) / 1000
 print(f"\nmodels phase: parallel {mp:.1f} s (longest model), sequential {ms:.1f} s (sum), ratio {ms/mp:.2f}x")

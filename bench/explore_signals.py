@@ -18,6 +18,10 @@ does not have, to see whether any of them would close the gap before building it
 - EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019): the item-item weights
   B = I - P diag(1 / diag P), P = (X'X + lambda I)^-1, diagonal forced to 0, applied to the customer's 0/1 purchase
   row; X'X from order counts or from time-decayed orders.
+- next-new: a regression from what a customer had bought before each order to what that order bought new,
+  B = (X'WX + lambda I)^-1 X'WY, one row per order (after the first) with a product new to the customer, the row
+  weighted by the order's recency; applied to the customer's 0/1 purchase row (the job's `NextNew`); alone and
+  blended with EASE, each scaled by the customer's best score.
 
 Each list is topped up with popular-new when short. Split as the job's evaluator: a basket is the distinct products of
 one order_id; each customer's baskets ordered by earliest ts, then order_id; customers with 3 to 50 baskets; the last
@@ -192,6 +196,46 @@ for hl, lam in ((0, 300), (30, 50), (30, 100), (30, 200), (14, 30)):
     label = "order counts" if hl == 0 else f"half-life {hl} d"
     results.append((f"EASE, X'X of {label}, lambda {lam}",
                     hit_rate(dense_lists(np.asarray(bought_rows @ ease(matrix(hl) if hl else bought_rows, lam))))))
+
+# next-new: rows = a customer's orders after the first that buy something new; x = products bought before it,
+# y = products it bought new; the row weighs 2^(-age of the order / half-life).
+xr, xc, yr, yc, row_ages = [], [], [], [], []
+for c, g in history_baskets.groupby("customer_id", sort=False):
+    seen = set()
+    for ts, items in zip(g.ts, g["items"]):
+        new = items - seen
+        if seen and new:
+            xr += [len(row_ages)] * len(seen)
+            xc += [col[p] for p in seen]
+            yr += [len(row_ages)] * len(new)
+            yc += [col[p] for p in new]
+            row_ages.append((cutoff - ts).total_seconds() / 86400)
+        seen |= items
+shape = (len(row_ages), len(products))
+before = sp.csr_matrix((np.ones(len(xr)), (xr, xc)), shape=shape)
+bought_new = sp.csr_matrix((np.ones(len(yr)), (yr, yc)), shape=shape)
+
+
+def next_new(lam, half_life):
+    weighted = sp.diags(np.power(2.0, -np.array(row_ages) / half_life)) @ before
+    g = (before.T @ weighted).toarray()
+    g[np.diag_indices_from(g)] += lam
+    return np.linalg.solve(g, (weighted.T @ bought_new).toarray())
+
+
+def scaled(scores):
+    """Each customer's scores of products not bought, divided by the best of them (as the job's blend)."""
+    s = np.where(bought_rows.toarray() > 0, -np.inf, scores)
+    best = np.max(np.where(np.isfinite(s), np.abs(s), 0), axis=1, keepdims=True)
+    return np.where(np.isfinite(s), s / np.where(best > 0, best, 1), -1e9)
+
+
+ease_scores = scaled(np.asarray(bought_rows @ ease(matrix(30), 100)))
+for lam, hl in ((1000, 30), (1000, 90)):
+    scores = scaled(np.asarray(bought_rows @ next_new(lam, hl)))
+    results.append((f"next-new, lambda {lam}, half-life {hl} d", hit_rate(dense_lists(scores))))
+    results.append((f"  0.6 EASE (half-life 30 d, lambda 100) + 0.4 next-new",
+                    hit_rate(dense_lists(0.6 * ease_scores + 0.4 * scores))))
 
 reference = results[0][1]
 print(f"\n{'signal':58s} {'explore HR@25':>13s} {'x popular-new':>13s}")

@@ -297,7 +297,7 @@ for s in sizes:
     print(f"postgres: job COPY {r['pg_rate']:,.0f} rows/s ({pg['rows']:,} rows in 8 tables; whole stage "
           f"{pg['rows'] / (pg['ms'] / 1000):,.0f}/s) vs psql \\copy of the same {r['psql_rows']:,} rows "
           f"{r['psql']:,.0f} rows/s: {r['pg_rate'] / r['psql']:.2f}x")
-print("\nmodels (segments, popularity, neighbours, als, cooccurrence, ease, audience) run at the same time: their times and"
+print("\nmodels (segments, popularity, neighbours, als, cooccurrence, ease, next-new, audience) run at the same time: their times and"
       " heap figures overlap and do not add up.")
 print("\ntargets:")
 def verdict(ok): return "PASS" if ok else "FAIL"

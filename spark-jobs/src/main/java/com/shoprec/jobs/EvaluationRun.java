@@ -58,8 +58,8 @@ import org.slf4j.LoggerFactory;
  * table, a JSON report and {@code evaluation_results}.
  *
  * <p>Methods: the baselines (G-, P-, GP-TopFreq), {@code repurchase} (the repurchase score alone),
- * {@code als}, {@code neighbours} and {@code cooccurrence} (each alone, as discovery: never a product bought
- * before), {@code discovery} (their blend), {@code popular-new} (popular products not bought before: what
+ * {@code als}, {@code neighbours}, {@code cooccurrence}, {@code ease} and {@code next-new} (each alone, as
+ * discovery: never a product bought before), {@code discovery} (their blend), {@code popular-new} (popular products not bought before: what
  * discovery must beat on explore items), {@code weekly} (the lists as published) and a sweep of the
  * discovery share, {@code weekly@0.35} and so on, with the same share for every segment.
  */
@@ -75,8 +75,9 @@ public final class EvaluationRun {
    */
   static final List<String> DISCOVERY_VARIANTS = List.of("discovery[nb=30,each=30]", "discovery[nb=20,each=20]",
       "discovery[nb=100,each=1000]", "discovery[hl=1000]", "discovery[hl=14]", "discovery[hl=7]",
-      "discovery[w=0.5/0.3/0.2/0/0]", "discovery[w=0.2/0.1/0/0/0.7]", "discovery[w=0.15/0/0/0/0.85]",
-      "discovery[w=0.3/0.1/0.1/0/0.5]", "discovery[w=0.1/0.1/0.1/0/0.7]", "discovery[w=0.5/0.3/0.2/0/0.5]");
+      "discovery[w=0.5/0.3/0.2/0/0/0]", "discovery[w=0.2/0.1/0/0.1/0.6/0]", "discovery[w=0.2/0.1/0/0.1/0.6/0.2]",
+      "discovery[w=0.2/0.1/0/0.1/0.3/0.4]", "discovery[w=0.1/0.1/0/0.1/0.4/0.4]", "discovery[w=0/0/0/0/0.6/0.4]",
+      "discovery[w=0.2/0.1/0/0/0.4/0.3]");
   /** Other EASE models always measured alone (see {@link #easeVariant}), each one step from the defaults. */
   static final List<String> EASE_VARIANTS = List.of("ease[lambda=30]", "ease[lambda=300]", "ease[hl=14]",
       "ease[hl=0]", "ease[products=1000]");

@@ -100,6 +100,20 @@ class EvaluationRunTest {
   }
 
   @Test
+  void aNextNewVariantChangesOnlyWhatItNamesAndTheDefaultsParse() {
+    JobSettings.NextNew nn = JobSettings.of(Map.of("shoprec.job.input.path", "x")).nextNew();
+    assertEquals(new JobSettings.NextNew(nn.maxProducts(), 300, 90, nn.candidatesPerCustomer()),
+        EvaluationRun.nextNewVariant("next-new[lambda=300,hl=90]", nn));
+    for (String variant : EvaluationRun.NEXT_NEW_VARIANTS) {
+      assertTrue(!EvaluationRun.nextNewVariant(variant, nn).equals(nn), variant + " is the default model again");
+    }
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.nextNewVariant("next-new[hl=-1]", nn))
+        .getMessage().contains("next-new[hl=-1]: lambda must be positive, hl at least 0"));
+    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.nextNewVariant("next-new[products=9]", nn))
+        .getMessage().contains("unknown key \"products\" (lambda, hl)"));
+  }
+
+  @Test
   void anEaseVariantChangesOnlyWhatItNamesAndTheDefaultsParse() {
     JobSettings.Ease e = JobSettings.of(Map.of("shoprec.job.input.path", "x")).ease();
     assertEquals(new JobSettings.Ease(e.maxProducts(), 300, 14, e.candidatesPerCustomer()),

@@ -118,9 +118,12 @@ class WeeklyJobIT extends SparkTestBase {
         "als_customer_factors", "als_product_factors", "product_audience")) {
       assertTrue(count("SELECT count(*) FROM current_" + table) > 0, table);
     }
-    // EASE is in the blend (discovery.ease-weight) and names the purchase behind what it proposes
+    // EASE and next-new are in the blend (discovery.ease-weight, next-new-weight): both were trained, and they
+    // name the purchase behind what they propose
+    assertEquals(1, count("SELECT count(*) FROM recommendation_job_log WHERE run_id = '" + firstRun
+        + "' AND stage_timings ? 'ease' AND stage_timings ? 'next-new'"), "EASE and next-new stages in the run log");
     assertTrue(count("SELECT count(*) FROM current_weekly_recommendations WHERE source = 'discovery' "
-        + "AND reason->>'because_you_bought' IS NOT NULL") > 0, "discovery items from EASE");
+        + "AND reason->>'because_you_bought' IS NOT NULL") > 0, "discovery items from EASE or next-new");
     // the catalog is stored with the run, for analysts' names, and gives popularity per category
     List<String> stored = new java.util.ArrayList<>();
     try (Connection c = db(); Statement s = c.createStatement();

@@ -20,7 +20,9 @@ class JobSettingsTest {
     assertEquals(0.35, s.segments().discoveryShare().get("LIGHT"));
     assertEquals(0.0, s.segments().discoveryShare().get("HEAVY"));
     assertEquals(new JobSettings.Ease(3000, 100, 30, 100), s.ease());
-    assertEquals(0.6, s.discovery().easeWeight());
+    assertEquals(0.4, s.discovery().easeWeight());
+    assertEquals(new JobSettings.NextNew(3000, 1000, 30, 100), s.nextNew());
+    assertEquals(0.3, s.discovery().nextNewWeight());
     assertEquals(8, s.redis().ttlDays());
     assertEquals("customer_id", s.input().columns().customerId());
   }
@@ -55,6 +57,15 @@ class JobSettingsTest {
     e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
         "shoprec.job.input.path", "x", "shoprec.job.discovery.ease-weight", "-0.1")));
     assertTrue(e.getMessage().contains("shoprec.job.discovery.ease-weight"), e.getMessage());
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.next-new.max-products", "12000")));
+    assertEquals("shoprec.job.next-new.max-products must be between 2 and 10000, got 12000", e.getMessage());
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.next-new.basket-half-life-days", "-1")));
+    assertTrue(e.getMessage().contains("shoprec.job.next-new.basket-half-life-days"), e.getMessage());
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.discovery.next-new-weight", "-0.1")));
+    assertTrue(e.getMessage().contains("shoprec.job.discovery.next-new-weight"), e.getMessage());
   }
 
   @Test
