@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -133,13 +134,24 @@ public final class Ease {
         .groupBy("customer_id")
         .agg(collect_list(struct(col("idx"),
             round(col("preference").multiply(1 << PREFERENCE_BITS)).cast("long").as("q"))).as("items"));
-    long[] gram = rows.javaRDD()
+    long[] gram = perCore(rows)
         .mapPartitions((FlatMapFunction<Iterator<Row>, long[]>) it -> gramOf(it, n))
         .treeReduce(Ease::add);
     double[] p = invert(gram, n, s.lambda());
     float[] weights = weights(p, n);
     LOG.info("EASE: {} products, lambda {}, trained in {} ms", n, s.lambda(), (System.nanoTime() - started) / 1_000_000);
     return new Model(ids, weights);
+  }
+
+  /**
+   * The rows in at most one partition per core ({@code spark.default.parallelism}; merged without a shuffle): each
+   * partition returns a dense n²-sized sum to the reduce, so their number, not the data, sets what moves between
+   * executors and how many arrays are added.
+   */
+  static JavaRDD<Row> perCore(Dataset<Row> rows) {
+    int cores = rows.sparkSession().sparkContext().defaultParallelism();
+    JavaRDD<Row> rdd = rows.javaRDD();
+    return rdd.getNumPartitions() > cores ? rdd.coalesce(cores) : rdd;
   }
 
   /** product_id, idx (its number in the model). */

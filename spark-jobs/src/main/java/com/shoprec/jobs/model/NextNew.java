@@ -83,7 +83,7 @@ public final class NextNew {
         .groupBy("customer_id")
         .agg(collect_list(struct(col("order_id"), col("ts"), col("age_days"), col("idx"))).as("lines"));
     double halfLife = s.basketHalfLifeDays();
-    long[] sums = rows.javaRDD()
+    long[] sums = Ease.perCore(rows)
         .mapPartitions((FlatMapFunction<Iterator<Row>, long[]>) it -> sumsOf(it, n, halfLife))
         .treeReduce(Ease::add);
     float[] weights = solve(sums, n, s.lambda(), LAPACK.getInstance());
