@@ -59,9 +59,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Methods: the baselines (G-, P-, GP-TopFreq), {@code repurchase} (the repurchase score alone),
  * {@code als}, {@code neighbours}, {@code cooccurrence}, {@code ease} and {@code next-new} (each alone, as
- * discovery: never a product bought before), {@code discovery} (their blend), {@code popular-new} (popular products not bought before: what
- * discovery must beat on explore items), {@code weekly} (the lists as published) and a sweep of the
- * discovery share, {@code weekly@0.35} and so on, with the same share for every segment.
+ * discovery: never a product bought before), {@code discovery} (their blend), {@code popular-new} (popular
+ * products not bought before: what discovery must beat on explore items), {@code weekly} (the lists as
+ * published) and a sweep of the discovery share, {@code weekly@0.35} and so on, with the same share for every
+ * segment.
  */
 public final class EvaluationRun {
 
@@ -244,20 +245,14 @@ public final class EvaluationRun {
     methods.put("ease", () -> top(signals.discovery(d.withWeights(0, 0, 0, 0, 1, 0)), k));
     methods.put("next-new", () -> top(signals.discovery(d.withWeights(0, 0, 0, 0, 0, 1)), k));
     // Other EASE models, alone: the defaults and any other named in shoprec.job.evaluation.methods as ease[…].
-    List<String> easeVariants = new java.util.ArrayList<>(EASE_VARIANTS);
-    settings.evaluationMethods().stream().filter(m -> m.startsWith("ease[") && !easeVariants.contains(m))
-        .forEach(easeVariants::add);
-    for (String variant : easeVariants) {
+    for (String variant : namedVariants(EASE_VARIANTS, m -> m.startsWith("ease["))) {
       Supplier<Dataset<Row>> other = memo(() -> stages.run(week + variant, () ->
           trainEase.apply(easeVariant(variant, settings.ease()))));
       methods.put(variant, () -> top(new Signals(evaluated, neighbours, base, alsForCustomers, cooccurrence,
           popularAll, other, nextNew).discovery(d.withWeights(0, 0, 0, 0, 1, 0)), k));
     }
     // Other next-new models, alone: the defaults and any other named as next-new[…].
-    List<String> nextNewVariants = new java.util.ArrayList<>(NEXT_NEW_VARIANTS);
-    settings.evaluationMethods().stream().filter(m -> m.startsWith("next-new[") && !nextNewVariants.contains(m))
-        .forEach(nextNewVariants::add);
-    for (String variant : nextNewVariants) {
+    for (String variant : namedVariants(NEXT_NEW_VARIANTS, m -> m.startsWith("next-new["))) {
       Supplier<Dataset<Row>> other = memo(() -> stages.run(week + variant, () ->
           trainNextNew.apply(nextNewVariant(variant, settings.nextNew()))));
       methods.put(variant, () -> top(new Signals(evaluated, neighbours, base, alsForCustomers, cooccurrence,
@@ -268,10 +263,7 @@ public final class EvaluationRun {
     // Variants of the blend, to choose its defaults from (the default sweep, and any other variant named in
     // shoprec.job.evaluation.methods): bounds on the neighbours' signal (what the lists' cost grows with),
     // weights, recency of the neighbours' purchases, popularity.
-    List<String> variants = new java.util.ArrayList<>(DISCOVERY_VARIANTS);
-    settings.evaluationMethods().stream().filter(m -> isDiscoveryVariant(m) && !variants.contains(m))
-        .forEach(variants::add);
-    for (String variant : variants) {
+    for (String variant : namedVariants(DISCOVERY_VARIANTS, EvaluationRun::isDiscoveryVariant)) {
       methods.put(variant, () -> top(signals.discovery(discoveryVariant(variant, d)), k));
     }
     // Other ALS models, each trained only when one of its two methods is measured: half the rank and
@@ -314,6 +306,14 @@ public final class EvaluationRun {
     List<Metric> results = stages.run(week + "metrics", () -> Evaluator.evaluateAll(split, measured, segmentOf,
         Evaluator.DEFAULT_KS));
     return new Part(split.cutoff(), customers, results);
+  }
+
+  /** {@code defaults}, then the other methods named in shoprec.job.evaluation.methods that are of their kind. */
+  private List<String> namedVariants(List<String> defaults, java.util.function.Predicate<String> ofKind) {
+    List<String> variants = new java.util.ArrayList<>(defaults);
+    settings.evaluationMethods().stream().filter(m -> ofKind.test(m) && !variants.contains(m))
+        .forEach(variants::add);
+    return variants;
   }
 
   /**

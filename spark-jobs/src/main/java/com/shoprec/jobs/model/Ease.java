@@ -122,10 +122,7 @@ public final class Ease {
 
   private static Model train(Dataset<Row> preferences, JobSettings.Ease s, SparkSession spark) {
     long started = System.nanoTime();
-    List<Row> chosen = preferences.groupBy("product_id").agg(count(lit(1)).as("buyers"))
-        .orderBy(col("buyers").desc(), col("product_id")).limit(s.maxProducts())
-        .select("product_id").collectAsList();
-    String[] ids = chosen.stream().map(r -> r.getString(0)).toArray(String[]::new);
+    String[] ids = mostBought(preferences, s.maxProducts());
     int n = ids.length;
     if (n == 0) {
       return new Model(ids, new float[0]);
@@ -152,6 +149,17 @@ public final class Ease {
     int cores = rows.sparkSession().sparkContext().defaultParallelism();
     JavaRDD<Row> rdd = rows.javaRDD();
     return rdd.getNumPartitions() > cores ? rdd.coalesce(cores) : rdd;
+  }
+
+  /**
+   * The {@code max} products with the most buyers (ties to the smaller id), best first: the products of a model.
+   *
+   * @param customerProducts one row per customer and product bought (customer_id, product_id, …)
+   */
+  static String[] mostBought(Dataset<Row> customerProducts, int max) {
+    return customerProducts.groupBy("product_id").agg(count(lit(1)).as("buyers"))
+        .orderBy(col("buyers").desc(), col("product_id")).limit(max)
+        .select("product_id").collectAsList().stream().map(r -> r.getString(0)).toArray(String[]::new);
   }
 
   /** product_id, idx (its number in the model). */
@@ -220,15 +228,7 @@ public final class Ease {
 
   /** {@link #invert(long[], int, double)} with this LAPACK (native or Java: {@code EaseBench} times both). */
   static double[] invert(long[] packed, int n, double lambda, LAPACK lapack) {
-    double unit = Math.scalb(1.0, -2 * PREFERENCE_BITS);
-    double[] a = new double[n * n];
-    for (int j = 0; j < n; j++) {
-      int column = (int) ((long) j * (j + 1) / 2);
-      for (int i = 0; i <= j; i++) {
-        a[i + j * n] = packed[column + i] * unit;
-      }
-      a[j + j * n] += lambda;
-    }
+    double[] a = regularized(packed, n, Math.scalb(1.0, -2 * PREFERENCE_BITS), lambda);
     intW info = new intW(0);
     lapack.dpotrf("U", n, a, n, info);
     if (info.val == 0) {
@@ -242,6 +242,22 @@ public final class Ease {
       for (int i = j + 1; i < n; i++) {
         a[i + j * n] = a[j + i * n];
       }
+    }
+    return a;
+  }
+
+  /**
+   * {@code S + λI} as an n × n column-major matrix whose upper triangle is set (what LAPACK's "U" routines read),
+   * from the exact sums of S's upper triangle packed by columns ({@link #gramOf}) in units of {@code unit}.
+   */
+  static double[] regularized(long[] packed, int n, double unit, double lambda) {
+    double[] a = new double[n * n];
+    for (int j = 0; j < n; j++) {
+      int column = (int) ((long) j * (j + 1) / 2);
+      for (int i = 0; i <= j; i++) {
+        a[i + j * n] = packed[column + i] * unit;
+      }
+      a[j + j * n] += lambda;
     }
     return a;
   }

@@ -2,8 +2,6 @@ package com.shoprec.jobs.model;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 
 import com.shoprec.jobs.config.JobSettings;
@@ -72,9 +70,7 @@ public final class NextNew {
 
   static Ease.Model train(Dataset<Row> orderLines, Dataset<Row> customerProducts, JobSettings.NextNew s) {
     long started = System.nanoTime();
-    String[] ids = customerProducts.groupBy("product_id").agg(count(lit(1)).as("buyers"))
-        .orderBy(col("buyers").desc(), col("product_id")).limit(s.maxProducts())
-        .select("product_id").collectAsList().stream().map(r -> r.getString(0)).toArray(String[]::new);
+    String[] ids = Ease.mostBought(customerProducts, s.maxProducts());
     int n = ids.length;
     if (n == 0) {
       return new Ease.Model(ids, new float[0]);
@@ -181,14 +177,9 @@ public final class NextNew {
   static float[] solve(long[] sums, int n, double lambda, LAPACK lapack) {
     double unit = Math.scalb(1.0, -WEIGHT_BITS);
     int packed = Ease.packedSize(n);
-    double[] a = new double[n * n];
+    double[] a = Ease.regularized(sums, n, unit, lambda);
     double[] y = new double[n * n];
     for (int j = 0; j < n; j++) {
-      int column = (int) ((long) j * (j + 1) / 2);
-      for (int i = 0; i <= j; i++) {
-        a[i + j * n] = sums[column + i] * unit;
-      }
-      a[j + j * n] += lambda;
       for (int i = 0; i < n; i++) {
         y[i + j * n] = sums[packed + i * n + j] * unit;
       }
