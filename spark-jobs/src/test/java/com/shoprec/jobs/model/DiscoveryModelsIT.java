@@ -145,9 +145,8 @@ class DiscoveryModelsIT extends SparkTestBase {
     // that weighs most); y, bought, never comes back
     Dataset<Row> ease = spark.createDataFrame(List.of(RowFactory.create("c1", "x", 0.4, "w"),
         RowFactory.create("c1", "z", 0.2, "y"), RowFactory.create("c1", "y", 0.9, "w")), Ease.SCHEMA);
-    Map<String, Row> withEase = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, ease,
-            noEase, blend.withWeights(0, 0, 0, 0, 1, 0)).collectAsList().stream()
-        .collect(Collectors.toMap(r -> r.<String>getAs("product_id"), r -> r));
+    Map<String, Row> withEase = byProduct(Discovery.candidates(active, neighbours, customerProducts, als, cooc,
+        popular, ease, noEase, blend.withWeights(0, 0, 0, 0, 1, 0)));
     assertEquals(Set.of("x", "z"), withEase.keySet());
     assertEquals(1.0, (double) withEase.get("x").getAs("score"), 1e-12);
     assertEquals(0.5, (double) withEase.get("z").getAs("score"), 1e-12);
@@ -158,9 +157,8 @@ class DiscoveryModelsIT extends SparkTestBase {
     // z 0.5 * 0.5 + 0.5 * 1; the reason names the purchase of the signal that adds most (x: EASE, z: next-new)
     Dataset<Row> nextNew = spark.createDataFrame(List.of(RowFactory.create("c1", "x", 0.1, "y"),
         RowFactory.create("c1", "z", 0.2, "w")), Ease.SCHEMA);
-    Map<String, Row> both = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, ease,
-            nextNew, blend.withWeights(0, 0, 0, 0, 0.5, 0.5)).collectAsList().stream()
-        .collect(Collectors.toMap(r -> r.<String>getAs("product_id"), r -> r));
+    Map<String, Row> both = byProduct(Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular,
+        ease, nextNew, blend.withWeights(0, 0, 0, 0, 0.5, 0.5)));
     assertEquals(Set.of("x", "z"), both.keySet());
     assertEquals(0.75, (double) both.get("x").getAs("score"), 1e-12);
     assertEquals(0.75, (double) both.get("z").getAs("score"), 1e-12);
@@ -235,5 +233,10 @@ class DiscoveryModelsIT extends SparkTestBase {
     assertEquals(10 * 5, first.forProducts().count(), "five customers for each of ten products");
     assertEquals(first.forCustomers().orderBy("customer_id", "product_id").collectAsList(),
         second.forCustomers().orderBy("customer_id", "product_id").collectAsList(), "same seed, same answer");
+  }
+
+  /** One customer's candidates by product_id. */
+  private static Map<String, Row> byProduct(Dataset<Row> candidates) {
+    return candidates.collectAsList().stream().collect(Collectors.toMap(r -> r.<String>getAs("product_id"), r -> r));
   }
 }

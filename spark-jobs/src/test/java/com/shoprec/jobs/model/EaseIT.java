@@ -117,20 +117,7 @@ class EaseIT extends SparkTestBase {
     Dataset<Row> prefs = preferences(rows);
     Dataset<Row> everyone = prefs.select("customer_id").distinct();
     JobSettings.Ease settings = new JobSettings.Ease(7, lambda, 30, 100);
-    Map<String, Map<String, double[]>> actual = new TreeMap<>();
-    for (Row r : Ease.forCustomers(prefs, prefs, everyone, settings).collectAsList()) {
-      actual.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).put(r.getString(1),
-          new double[] {r.getDouble(2), Integer.parseInt(r.getString(3).substring(1))});
-    }
-    assertEquals(expected.keySet(), actual.keySet());
-    expected.forEach((customer, products) -> {
-      assertEquals(products.keySet(), actual.get(customer).keySet(), customer);
-      products.forEach((product, v) -> {
-        double[] a = actual.get(customer).get(product);
-        assertEquals(v[0], a[0], 1e-5, customer + " " + product);
-        assertEquals(v[1], a[1], customer + " " + product + ": the purchase that weighs most");
-      });
-    });
+    assertCandidates(expected, Ease.forCustomers(prefs, prefs, everyone, settings));
 
     // the same bits however the rows are partitioned; the best k only, best first by score
     List<Row> one = Ease.forCustomers(prefs.repartition(1), prefs, everyone, settings).orderBy("customer_id",
@@ -143,6 +130,27 @@ class EaseIT extends SparkTestBase {
         .forEach(r -> perCustomer.merge(r.getString(0), 1L, Long::sum));
     assertEquals(expected.keySet(), perCustomer.keySet());
     assertTrue(perCustomer.values().stream().allMatch(v -> v == 1));
+  }
+
+  /**
+   * {@code candidates} (customer_id, product_id, score, from_product_id, products named "p" + number) are exactly
+   * {@code expected}: customer → product → {score (to 1e-5), number of the purchase that weighs most}.
+   */
+  static void assertCandidates(Map<String, Map<String, double[]>> expected, Dataset<Row> candidates) {
+    Map<String, Map<String, double[]>> actual = new TreeMap<>();
+    for (Row r : candidates.collectAsList()) {
+      actual.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).put(r.getString(1),
+          new double[] {r.getDouble(2), Integer.parseInt(r.getString(3).substring(1))});
+    }
+    assertEquals(expected.keySet(), actual.keySet());
+    expected.forEach((customer, products) -> {
+      assertEquals(products.keySet(), actual.get(customer).keySet(), customer);
+      products.forEach((product, v) -> {
+        double[] a = actual.get(customer).get(product);
+        assertEquals(v[0], a[0], 1e-5, customer + " " + product);
+        assertEquals(v[1], a[1], customer + " " + product + ": the purchase that weighs most");
+      });
+    });
   }
 
   private static Dataset<Row> preferences(List<Row> rows) {
