@@ -3,6 +3,7 @@ package com.shoprec.jobs.eval;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.struct;
@@ -30,6 +31,8 @@ public final class Baselines {
   public static final String G_TOP_FREQ = "G-TopFreq";
   public static final String P_TOP_FREQ = "P-TopFreq";
   public static final String GP_TOP_FREQ = "GP-TopFreq";
+  /** G-TopFreq without the customer's own products: popular as the baseline counts it, new to them. */
+  public static final String G_TOP_FREQ_NEW = "G-TopFreq-new";
   /** Optional history column (a number) ordering the lines of one order, for P-TopFreq's tie-break. */
   public static final String LINE_ORDER = "line_no";
 
@@ -53,18 +56,40 @@ public final class Baselines {
    * counted; for {@code time-split} every customer's orders before T.
    */
   public static Dataset<Row> gTopFreq(Split s, int k) {
+    return s.customers().select(col("customer_id")).crossJoin(mostBaskets(s, k))
+        .select("customer_id", "product_id", "rank");
+  }
+
+  /**
+   * G-TopFreq-new: G-TopFreq's order with every product the customer bought in the history left out, the
+   * first {@code k} of the rest. The explore items' reference as the baselines define popularity (counts of
+   * history baskets, all time), beside the evaluation's {@code popular-new} (the job's time-decayed
+   * popularity, the stronger of the two).
+   */
+  public static Dataset<Row> gTopFreqNew(Split s, int k) {
+    Dataset<Row> bought = s.history().join(s.customers(), Cols.seq("customer_id"), "left_semi")
+        .select("customer_id", "product_id").distinct();
+    Row most = bought.groupBy("customer_id").count().agg(max("count")).first();
+    int enough = k + (most.isNullAt(0) ? 0 : (int) most.getLong(0));
+    return s.customers().select(col("customer_id")).crossJoin(mostBaskets(s, enough))
+        .join(bought, Cols.seq("customer_id", "product_id"), "left_anti")
+        .withColumn("new_rank", row_number().over(Window.partitionBy("customer_id").orderBy(col("rank"))))
+        .where(col("new_rank").leq(k))
+        .select(col("customer_id"), col("product_id"), col("new_rank").as("rank"));
+  }
+
+  /** The {@code n} products in most history baskets (ties: product_id), ranked from 1, as a small relation. */
+  private static Dataset<Row> mostBaskets(Split s, int n) {
     List<Row> top = s.history().select("order_id", "product_id").distinct()
         .groupBy("product_id").agg(count(lit(1)).as("baskets"))
         .orderBy(col("baskets").desc(), col("product_id"))
-        .limit(k)
+        .limit(n)
         .collectAsList();
     List<Row> ranked = new ArrayList<>(top.size());
     for (int i = 0; i < top.size(); i++) {
       ranked.add(RowFactory.create(String.valueOf(top.get(i).get(0)), i + 1));
     }
-    Dataset<Row> list = s.history().sparkSession().createDataFrame(ranked, RANKED_PRODUCTS);
-    return s.customers().select(col("customer_id")).crossJoin(list)
-        .select("customer_id", "product_id", "rank");
+    return s.history().sparkSession().createDataFrame(ranked, RANKED_PRODUCTS);
   }
 
   /**

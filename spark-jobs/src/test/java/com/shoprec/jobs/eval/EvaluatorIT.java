@@ -134,6 +134,19 @@ class EvaluatorIT extends SparkTestBase {
   }
 
   @Test
+  void popularProductsNotBoughtFollowGTopFreqsOrder() {
+    // G-TopFreq [b, a, c, e] without each customer's history products: c1 {a, b, c}, c2 {b, c, e}, c4 {a, b}
+    assertEquals(Map.of("c1", List.of("e"), "c2", List.of("a"), "c4", List.of("c", "e")),
+        lists(Baselines.gTopFreqNew(split, 3)));
+    assertEquals(Map.of("c1", List.of("e"), "c2", List.of("a"), "c4", List.of("c")),
+        lists(Baselines.gTopFreqNew(split, 1)));
+    // c4's test basket {c} is new to it and c is its first: explore hit rate 1/3 (c1's d, c2's f are missed)
+    Map<String, Double> m = byKey(Evaluator.evaluate(split, Baselines.G_TOP_FREQ_NEW, Baselines.gTopFreqNew(split, 3),
+        null, new int[] {3}));
+    assertEquals(1.0 / 3, m.get("ALL/explore/hit_rate/3"), EPS);
+  }
+
+  @Test
   void personalTiesWithinABasketFollowLineOrderWhenGiven() {
     // c5: o51 {z (line 1), y (line 2)}, o52 {w}, o53 {v}: z and y tie on count and basket
     StructType withLines = ORDERS.add("line_no", DataTypes.LongType);
