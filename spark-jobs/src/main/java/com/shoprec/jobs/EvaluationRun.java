@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * <p>Methods: the baselines (G-, P-, GP-TopFreq), {@code repurchase} (the repurchase score alone),
  * {@code als}, {@code neighbours}, {@code cooccurrence}, {@code ease} and {@code next-new} (each alone, as
  * discovery: never a product bought before), {@code discovery} (their blend), {@code popular-new} (popular
- * products not bought before: what discovery must beat on explore items), {@code weekly} (the lists as
+ * products not bought before: what discovery must beat on explore items), {@code G-TopFreq-new} (the same
+ * with G-TopFreq's all-time basket counts for popularity), {@code weekly} (the lists as
  * published) and a sweep of the discovery share, {@code weekly@0.35} and so on, with the same share for every
  * segment.
  */
@@ -286,6 +287,7 @@ public final class EvaluationRun {
       return ranks(WeeklyLists.build(evaluated, none, none, base.customerProducts(),
           new ListAssembler(k, Map.of(), overall), k));
     });
+    methods.put(Baselines.G_TOP_FREQ_NEW, () -> Baselines.gTopFreqNew(split, k));
     methods.put("weekly", () -> ranks(WeeklyLists.build(evaluated, repurchase.get(), blended.get(),
         base.customerProducts(), new ListAssembler(k, settings.segments().discoveryShare(), overall), k)));
     for (double share : SHARE_SWEEP) {
