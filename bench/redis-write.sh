@@ -53,16 +53,8 @@ done
 redis-cli -h 127.0.0.1 -p "$PORT" ping >/dev/null
 
 cd "$ROOT"
-echo "compiling spark-jobs test classes" >&2
-mvn -B -o -q -pl spark-jobs test-compile
-mvn -B -o -q -pl spark-jobs dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$WORK/classpath.txt" >/dev/null
-# The --add-opens list Spark needs on Java 17, from the parent pom.
-OPENS=$(sed -n 's:.*<spark.test.jvm.opens>\(.*\)</spark.test.jvm.opens>.*:\1:p' pom.xml)
-# Copies of the compiled classes: other builds may clean spark-jobs/target while the bench runs.
-cp -r spark-jobs/target/classes "$WORK/classes"
-cp -r spark-jobs/target/test-classes "$WORK/test-classes"
-CP="$WORK/test-classes:$WORK/classes:$(cat "$WORK/classpath.txt")"
+source "$ROOT/bench/lib.sh"
+spark_jobs_test_classpath "$WORK"
 
 echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on 127.0.0.1:$PORT; $(nproc) cores" >&2
 # shellcheck disable=SC2086
