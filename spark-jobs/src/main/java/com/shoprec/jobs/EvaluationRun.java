@@ -27,6 +27,7 @@ import com.shoprec.jobs.model.Popularity;
 import com.shoprec.jobs.model.RepurchaseScore;
 import com.shoprec.jobs.model.RunWindow;
 import com.shoprec.jobs.model.Segments;
+import com.shoprec.jobs.model.SharedPreferences;
 import com.shoprec.jobs.model.WeeklyLists;
 import com.shoprec.jobs.store.postgres.PostgresStore;
 import java.io.IOException;
@@ -218,13 +219,15 @@ public final class EvaluationRun {
         RepurchaseScore.candidates(base.customerProducts(), settings.repurchase()).cache()));
     Supplier<Dataset<Row>> neighbours = memo(() -> stages.run(week + "neighbours", () ->
         JaccardNeighbours.compute(base.customerProducts(), settings.neighbours()).neighbours().cache()));
+    // ALS, EASE and their variants of the same half-life read one aggregation (released with the cache at the end)
+    SharedPreferences preferences = new SharedPreferences(base);
     Supplier<Dataset<Row>> alsForCustomers = memo(() -> stages.run(week + "als", () -> AlsFactors.train(
-        AlsFactors.preferences(base, settings.als()), settings.als(), settings.audience().alsCandidates()))
+        preferences.of(settings.als().preferenceHalfLifeDays()), settings.als(), settings.audience().alsCandidates()))
         .forCustomers().cache());
     Supplier<Dataset<Row>> cooccurrence = memo(() -> stages.run(week + "cooccurrence", () ->
         Cooccurrence.compute(base.orderLines(), settings.cooccurrence()).pairs()));
     Function<JobSettings.Ease, Dataset<Row>> trainEase = e -> Ease.forCustomers(
-        AlsFactors.preferences(base, e.preferenceHalfLifeDays()), base.customerProducts(), evaluated, e);
+        preferences.of(e.preferenceHalfLifeDays()), base.customerProducts(), evaluated, e);
     Supplier<Dataset<Row>> ease = memo(() -> stages.run(week + "ease", () -> trainEase.apply(settings.ease())));
     Function<JobSettings.NextNew, Dataset<Row>> trainNextNew = nn -> NextNew.forCustomers(base.orderLines(),
         base.customerProducts(), evaluated, nn);
@@ -277,7 +280,7 @@ public final class EvaluationRun {
     namedAls.forEach(otherAls::putIfAbsent);
     otherAls.forEach((name, model) -> {
       Supplier<Dataset<Row>> other = memo(() -> stages.run(week + "als" + name, () -> AlsFactors.train(
-          AlsFactors.preferences(base, model), model, settings.audience().alsCandidates())).forCustomers().cache());
+          preferences.of(model.preferenceHalfLifeDays()), model, settings.audience().alsCandidates())).forCustomers().cache());
       methods.put("als" + name, () -> topOfEvaluated(other.get(), evaluated, k));
       methods.put("discovery[als" + name + "]", () -> top(signalsWithAls.apply(other).discovery(d), k));
     });

@@ -31,6 +31,7 @@ import com.shoprec.jobs.model.Popularity;
 import com.shoprec.jobs.model.RepurchaseScore;
 import com.shoprec.jobs.model.RunWindow;
 import com.shoprec.jobs.model.Segments;
+import com.shoprec.jobs.model.SharedPreferences;
 import com.shoprec.jobs.model.WeeklyLists;
 import com.shoprec.jobs.publish.RedisPayloads;
 import com.shoprec.jobs.store.postgres.PostgresStore;
@@ -157,7 +158,8 @@ public final class WeeklyRun {
     Dataset<Row> catalog = settings.catalog().path() == null ? null
         : OrdersReader.readCatalog(spark, settings.catalog()).cache();
     Models m;
-    try (ModelRunner runner = new ModelRunner(spark, stages, settings.parallelModels())) {
+    try (ModelRunner runner = new ModelRunner(spark, stages, settings.parallelModels());
+        SharedPreferences preferences = new SharedPreferences(base)) {
       Future<Dataset<Row>> segmentsF = runner.submit("segments", () -> {
         Dataset<Row> seg = withoutLineage(Segments.compute(base.customers(), settings.segments()).segments());
         LOG.info("segments: {}", Segments.counts(seg));
@@ -172,7 +174,7 @@ public final class WeeklyRun {
         return new JaccardNeighbours.Result(withoutLineage(r.neighbours()), r.stats());
       });
       Future<AlsFactors.Result> alsF = runner.submit("als", () -> {
-        AlsFactors.Result r = AlsFactors.train(AlsFactors.preferences(base, settings.als()), settings.als(),
+        AlsFactors.Result r = AlsFactors.train(preferences.of(settings.als().preferenceHalfLifeDays()), settings.als(),
             settings.audience().alsCandidates());
         return new AlsFactors.Result(withoutLineage(r.customerFactors()), withoutLineage(r.productFactors()),
             withoutLineage(r.forCustomers()), withoutLineage(r.forProducts()));
@@ -186,7 +188,7 @@ public final class WeeklyRun {
       // EASE only when discovery weighs it: its matrix inversion on the driver is the dearest step otherwise idle.
       Future<Dataset<Row>> easeF = runner.submit("ease", () -> settings.discovery().easeWeight() == 0
           ? Ease.none(spark)
-          : Ease.forCustomers(AlsFactors.preferences(base, settings.ease().preferenceHalfLifeDays()),
+          : Ease.forCustomers(preferences.of(settings.ease().preferenceHalfLifeDays()),
               base.customerProducts(), base.customers().where(col("active")), settings.ease()));
       Future<Dataset<Row>> nextNewF = runner.submit("next-new", () -> settings.discovery().nextNewWeight() == 0
           ? Ease.none(spark)

@@ -25,6 +25,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.netlib.util.intW;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,12 +112,16 @@ public final class Ease {
 
   /** Trains the model: chooses the products, sums XᵀX exactly, inverts it. */
   static Model train(Dataset<Row> preferences, JobSettings.Ease s) {
-    // read twice (buyers per product, then XᵀX): aggregated from the order lines once
-    Dataset<Row> cached = preferences.cache();
+    // read twice (buyers per product, then XᵀX): aggregated from the order lines once; a table the caller
+    // cached (SharedPreferences) is the caller's to release
+    boolean own = preferences.storageLevel().equals(StorageLevel.NONE());
+    Dataset<Row> cached = own ? preferences.cache() : preferences;
     try {
       return train(cached, s, preferences.sparkSession());
     } finally {
-      cached.unpersist();
+      if (own) {
+        cached.unpersist();
+      }
     }
   }
 

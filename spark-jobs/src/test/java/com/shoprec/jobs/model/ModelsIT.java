@@ -87,6 +87,22 @@ class ModelsIT extends SparkTestBase {
   }
 
   @Test
+  void sharedPreferencesAreOneCachedTablePerHalfLifeUntilClosed() {
+    SharedPreferences shared = new SharedPreferences(base);
+    Dataset<Row> decayed = shared.of(30);
+    assertTrue(decayed == shared.of(30), "ALS and EASE at the same half-life read the same table");
+    assertTrue(decayed != shared.of(0));
+    assertTrue(decayed.storageLevel().useMemory(), "cached");
+    assertEquals(AlsFactors.preferences(base, 30).collectAsList().stream().map(Row::toString).sorted().toList(),
+        decayed.collectAsList().stream().map(Row::toString).sorted().toList());
+    // EASE does not release a table its caller cached (it caches and releases only its own)
+    Ease.train(decayed, settings.ease());
+    assertTrue(decayed.storageLevel().useMemory(), "still cached after EASE trained on it");
+    shared.close();
+    assertEquals(org.apache.spark.storage.StorageLevel.NONE(), decayed.storageLevel(), "released by close");
+  }
+
+  @Test
   void alsTrainsManyIterationsOnceACheckpointDirectoryIsEnsured() {
     // Without a checkpoint directory ALS keeps its whole lineage: at 20 iterations deserializing a task
     // overflowed the stack (the evaluation's als[iter=20] did, before it ensured the directory as the weekly
