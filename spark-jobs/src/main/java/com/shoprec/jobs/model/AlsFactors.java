@@ -39,13 +39,9 @@ public final class AlsFactors {
 
   /**
    * The preference of each customer for each product bought: customer_id, product_id, preference — the sum
-   * over its orders of 2^(−age / {@code preferenceHalfLifeDays}), or the number of orders when that is 0.
+   * over its orders of 2^(−age / {@code halfLifeDays}), or the number of orders when that is 0. ALS's and
+   * EASE's input ({@code preference-half-life-days} of each); the job reads it through {@link SharedPreferences}.
    */
-  public static Dataset<Row> preferences(BaseTables base, JobSettings.Als s) {
-    return preferences(base, s.preferenceHalfLifeDays());
-  }
-
-  /** {@link #preferences(BaseTables, JobSettings.Als)} with this half-life in days (0: order counts). */
   public static Dataset<Row> preferences(BaseTables base, double halfLifeDays) {
     if (halfLifeDays == 0) {
       return base.customerProducts().select(col("customer_id"), col("product_id"),

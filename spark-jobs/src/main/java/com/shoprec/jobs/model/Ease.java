@@ -25,7 +25,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.netlib.util.intW;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +76,8 @@ public final class Ease {
   }
 
   /**
-   * @param preferences customer_id, product_id, preference (every customer: the model learns from all)
+   * @param preferences customer_id, product_id, preference (every customer: the model learns from all; read twice,
+   *                    so best cached: {@link SharedPreferences})
    * @param customerProducts customer_id, product_id (every purchase)
    * @param customers customer_id of the customers to score
    */
@@ -110,22 +110,12 @@ public final class Ease {
     return scored;
   }
 
-  /** Trains the model: chooses the products, sums XᵀX exactly, inverts it. */
+  /**
+   * Trains the model: chooses the products, sums XᵀX exactly, inverts it. Reads {@code preferences} twice (buyers
+   * per product, then XᵀX): the job passes a cached table ({@link SharedPreferences}).
+   */
   static Model train(Dataset<Row> preferences, JobSettings.Ease s) {
-    // read twice (buyers per product, then XᵀX): aggregated from the order lines once; a table the caller
-    // cached (SharedPreferences) is the caller's to release
-    boolean own = preferences.storageLevel().equals(StorageLevel.NONE());
-    Dataset<Row> cached = own ? preferences.cache() : preferences;
-    try {
-      return train(cached, s, preferences.sparkSession());
-    } finally {
-      if (own) {
-        cached.unpersist();
-      }
-    }
-  }
-
-  private static Model train(Dataset<Row> preferences, JobSettings.Ease s, SparkSession spark) {
+    SparkSession spark = preferences.sparkSession();
     long started = System.nanoTime();
     String[] ids = mostBought(preferences, s.maxProducts());
     int n = ids.length;

@@ -74,15 +74,16 @@ class ModelsIT extends SparkTestBase {
   @Test
   void alsPreferencesAreTimeDecayedOrdersOrOrderCounts() {
     // c1's p1: orders 39, 19 and 9 days before as-of (o2 lists it twice: one order)
-    Row decayed = AlsFactors.preferences(base, settings.als())
+    Row decayed = AlsFactors.preferences(base, settings.als().preferenceHalfLifeDays())
         .where("customer_id = 'c1' AND product_id = 'p1'").first();
     assertEquals(30.0, settings.als().preferenceHalfLifeDays());
     assertEquals(Math.pow(2, -39 / 30.0) + Math.pow(2, -19 / 30.0) + Math.pow(2, -9 / 30.0),
         (double) decayed.getAs("preference"), 1e-12);
-    Row counts = AlsFactors.preferences(base, settings.als().withPreferenceHalfLife(0))
+    Row counts = AlsFactors.preferences(base, 0)
         .where("customer_id = 'c1' AND product_id = 'p1'").first();
     assertEquals(3.0, (double) counts.getAs("preference"));
-    assertEquals(base.customerProducts().count(), AlsFactors.preferences(base, settings.als()).count(),
+    assertEquals(base.customerProducts().count(),
+        AlsFactors.preferences(base, settings.als().preferenceHalfLifeDays()).count(),
         "one row per customer and product");
   }
 
@@ -95,7 +96,7 @@ class ModelsIT extends SparkTestBase {
     assertTrue(decayed.storageLevel().useMemory(), "cached");
     assertEquals(AlsFactors.preferences(base, 30).collectAsList().stream().map(Row::toString).sorted().toList(),
         decayed.collectAsList().stream().map(Row::toString).sorted().toList());
-    // EASE does not release a table its caller cached (it caches and releases only its own)
+    // EASE reads it and leaves it cached for ALS
     Ease.train(decayed, settings.ease());
     assertTrue(decayed.storageLevel().useMemory(), "still cached after EASE trained on it");
     shared.close();
@@ -110,7 +111,7 @@ class ModelsIT extends SparkTestBase {
     JobSettings.Als twenty = settings.als().withRankAndIterations(4, 20);
     AlsFactors.ensureCheckpointDir(spark, twenty);
     assertTrue(spark.sparkContext().getCheckpointDir().isDefined());
-    AlsFactors.Result r = AlsFactors.train(AlsFactors.preferences(base, twenty), twenty, 2);
+    AlsFactors.Result r = AlsFactors.train(AlsFactors.preferences(base, twenty.preferenceHalfLifeDays()), twenty, 2);
     assertEquals(3L, r.customerFactors().count(), "a factor vector per customer");
   }
 
