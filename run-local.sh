@@ -116,7 +116,7 @@ run_batch() {
 
 serve() {
   echo "== serving on http://127.0.0.1:$PORT (Ctrl-C stops)"
-  # SerialGC: on a small host its young pauses are a few ms where G1's reached tens (bench/README-serving.md).
+  # SerialGC: on a small host its young pauses are a few ms where G1's reached tens (docs/operations.md).
   PORT="$PORT" java -XX:+UseSerialGC -jar "$(server_jar)" --port "$PORT" &
   pids+=($!)
   local server=$!

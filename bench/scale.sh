@@ -99,7 +99,7 @@ print(round(first * 1e6 / (n // 4096), 2), round(again * 1e6 / (n // 4096), 2))'
 # (touching 16 GB at once here: 20 us a page; touching 2 GB again right after: 3.7-4.5). Whoever takes such
 # memory during a run pays that, the job's heap and Redis's pages for the job's values included. With the free
 # memory touched first, Redis spent 0.21 s of CPU on the shared file's write instead of 0.46 s; redis-benchmark's
-# figure still varies from run to run for reasons not found yet (README, "Stop 17"). WARM=0 skips it. Prints
+# figure still varies from run to run for reasons not found yet (bench/RESULTS.md, scale.sh). WARM=0 skips it. Prints
 # "GiB us-per-page".
 warm_memory() {
   [[ "${WARM:-1}" == 0 ]] && { echo "0 0"; return; }
@@ -184,7 +184,7 @@ run_size() {
   # reference does the same work: -r 1000000000 draws the keys from a keyspace far larger than -n, so nearly
   # every SET adds a key (with -r KEYS, about 37 % of the SETs would overwrite a key of the same size and reuse
   # its memory). That second figure is printed too, for comparison with earlier runs.
-  # One reference run varies several-fold on this VM (README, stops 17 and 19), so there are REF_ROUNDS of them
+  # One reference run varies several-fold on this VM (bench/RESULTS.md, scale.sh), so there are REF_ROUNDS of them
   # and the target is judged against their median. No round deletes the keys of the one before: each writes new
   # keys into memory Redis has not used yet, as the job's write does. (Deleting them first made the later rounds
   # reuse the freed memory and run 3-5x faster at 2 M and 10 M: a reference the job never faces.)
