@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Explore hit rate@25 of discovery signals the job does not have, under the last-basket protocol.
 
-    bench/explore_signals.py [ORDERS_CSV_GZ]    (default ../shared/data/online-retail/orders.csv.gz)
+    research/explore_signals.py [ORDERS_CSV_GZ]    (default ../shared/data/online-retail/orders.csv.gz)
 
 Issue 5 asks discovery to reach 1.5 x the explore hit rate of popular products the customer has not bought. The job's
 evaluation (`--evaluate last-basket`) measures the signals it has; this script measures, on the same split, signals it

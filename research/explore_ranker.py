@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A learned ranker over the discovery signals of explore_signals.py, under the same last-basket protocol.
 
-    bench/explore_ranker.py [ORDERS_CSV_GZ] [--train-splits N]   (default ../shared/data/online-retail/orders.csv.gz, N=1)
+    research/explore_ranker.py [ORDERS_CSV_GZ] [--train-splits N]   (default ../shared/data/online-retail/orders.csv.gz, N=1)
 
 explore_signals.py shows that no single discovery signal reaches 1.5 x the explore hit rate@25 of popular-new (the
 best, user-kNN, is about 1.18 x), and hand-tuned blends did not either. This script asks whether a blend LEARNED from
