@@ -1,5 +1,7 @@
 package com.shoprec.jobs;
 
+import com.shoprec.jobs.store.redis.RedisSettings;
+import com.shoprec.jobs.store.postgres.PostgresSettings;
 import com.shoprec.common.RedisKeys;
 import com.shoprec.jobs.config.JobSettings;
 import com.shoprec.jobs.store.postgres.PostgresStore;
@@ -65,13 +67,13 @@ final class Operations {
   }
 
   static PostgresTarget postgres(JobSettings settings) {
-    JobSettings.Postgres p = settings.postgres();
+    PostgresSettings p = settings.postgres();
     return new PostgresTarget(p.url(), p.user(), JobSettings.secret(p.passwordEnv(), p.passwordFile(),
         "shoprec.postgres.password-file"));
   }
 
   static RedisPublisher redis(JobSettings settings) {
-    JobSettings.Redis r = settings.redis();
+    RedisSettings r = settings.redis();
     RedisTarget target = RedisTarget.parse(r.url(),
         JobSettings.secret(r.passwordEnv(), r.passwordFile(), "shoprec.redis.password-file"), r.timeoutMillis());
     return new RedisPublisher(target, new RedisKeys(r.namespace()), Math.toIntExact(r.ttlDays() * 86_400L),

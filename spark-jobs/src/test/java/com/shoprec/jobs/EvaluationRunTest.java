@@ -1,27 +1,28 @@
 package com.shoprec.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shoprec.jobs.config.JobSettings;
 import com.shoprec.jobs.config.SettingsException;
+import java.io.File;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The choice of evaluated methods (shoprec.job.evaluation.methods), on a map of four named methods. */
+/**
+ * The choice of evaluated methods ({@code shoprec.job.evaluation.methods}) and the named variants of the settings
+ * ({@code shoprec.job.evaluation.variants}), without Spark.
+ */
 class EvaluationRunTest {
 
-  private static Map<String, Integer> methods() {
-    Map<String, Integer> all = new LinkedHashMap<>();
-    all.put("G-TopFreq", 1);
-    all.put("repurchase", 2);
-    all.put("weekly", 3);
-    all.put("weekly@0.35", 4);
-    return all;
+  private static JobSettings settings(Map<String, Object> overrides) {
+    Map<String, Object> all = new LinkedHashMap<>(overrides);
+    all.put("shoprec.job.input.path", "x");
+    return JobSettings.of(all);
   }
 
   /** A model behind several methods is trained once, and not at all when no measured method needs it. */
@@ -36,126 +37,82 @@ class EvaluationRunTest {
   }
 
   @Test
-  void noNamesMeansEveryMethod() {
-    Map<String, Integer> all = methods();
-    assertSame(all, EvaluationRun.chosen(all, List.of()));
-    assertEquals(List.of(), JobSettings.of(Map.of("shoprec.job.input.path", "x")).evaluationMethods());
+  void noNamesMeansTheBaselinesAndTheProductsMethodsWithoutVariants() {
+    List<String> expected = new ArrayList<>(EvaluationRun.BASELINES);
+    expected.addAll(EvaluationRun.SUITE_METHODS);
+    assertEquals(expected, EvaluationRun.methods(settings(Map.of()).evaluation()));
+    assertTrue(expected.stream().noneMatch(m -> m.contains("@")));
   }
 
   @Test
-  void namedMethodsKeepTheirOrder() {
-    JobSettings settings = JobSettings.of(Map.of("shoprec.job.input.path", "x",
-        "shoprec.job.evaluation.methods", List.of("weekly@0.35", "G-TopFreq")));
-    assertEquals(List.of("weekly@0.35", "G-TopFreq"), settings.evaluationMethods());
-    assertEquals(List.of("G-TopFreq", "weekly@0.35"),
-        List.copyOf(EvaluationRun.chosen(methods(), settings.evaluationMethods()).keySet()));
+  void namedMethodsKeepTheirOrderOnce() {
+    JobSettings s = settings(Map.of("shoprec.job.evaluation.methods", List.of("weekly@heavy", "G-TopFreq", "weekly",
+            "G-TopFreq"),
+        "shoprec.job.evaluation.variants.heavy.discovery.ease-weight", 0.7));
+    assertEquals(List.of("weekly@heavy", "G-TopFreq", "weekly"), EvaluationRun.methods(s.evaluation()));
   }
 
   @Test
   void anUnknownMethodIsNamedWithTheKnownOnes() {
-    SettingsException e = assertThrows(SettingsException.class,
-        () -> EvaluationRun.chosen(methods(), List.of("weekly", "wekly")));
+    SettingsException e = assertThrows(SettingsException.class, () -> EvaluationRun.methods(
+        settings(Map.of("shoprec.job.evaluation.methods", List.of("weekly", "wekly"))).evaluation()));
     assertTrue(e.getMessage().startsWith("shoprec.job.evaluation.methods: unknown method(s) [wekly]; the methods are "
-        + "[G-TopFreq, repurchase, weekly, weekly@0.35]"), e.getMessage());
+        + "[G-TopFreq, P-TopFreq, GP-TopFreq, G-TopFreq-new] and [popular-new, repurchase, "), e.getMessage());
   }
 
   @Test
-  void aDiscoveryVariantChangesOnlyWhatItNames() {
-    JobSettings.Discovery d = JobSettings.of(Map.of("shoprec.job.input.path", "x")).discovery();
-    JobSettings.Discovery v = EvaluationRun.discoveryVariant("discovery[hl=14,nb=30,each=20]", d);
-    assertEquals(new JobSettings.Discovery(d.neighboursWeight(), d.alsWeight(), d.cooccurrenceWeight(),
-        d.popularityWeight(), d.easeWeight(), d.nextNewWeight(), 14, d.recentProducts(), 30, 20), v);
-    assertEquals(new JobSettings.Discovery(0.6, 0.2, 0.1, 0.1, 0, 0, d.neighboursHalfLifeDays(), 5, d.maxNeighbours(),
-        d.productsPerNeighbour()), EvaluationRun.discoveryVariant("discovery[w=0.6/0.2/0.1/0.1/0,recent=5]", d));
-    assertEquals(new JobSettings.Discovery(0.1, 0, 0, 0.1, 0.5, 0.3, d.neighboursHalfLifeDays(), d.recentProducts(),
-        d.maxNeighbours(), d.productsPerNeighbour()), EvaluationRun.discoveryVariant("discovery[w=0.1/0/0/0.1/0.5/0.3]", d));
-    assertEquals(0.4, EvaluationRun.discoveryVariant("discovery[next=0.4]", d).nextNewWeight());
-    assertEquals(0.3, EvaluationRun.discoveryVariant("discovery[pop=0.3]", d).popularityWeight());
-    assertEquals(0.9, EvaluationRun.discoveryVariant("discovery[ease=0.9]", d).easeWeight());
+  void aBaselineTakesNoVariant() {
+    SettingsException e = assertThrows(SettingsException.class, () -> EvaluationRun.methods(settings(Map.of(
+        "shoprec.job.evaluation.methods", List.of("G-TopFreq@heavy"),
+        "shoprec.job.evaluation.variants.heavy.discovery.ease-weight", 0.7)).evaluation()));
+    assertTrue(e.getMessage().contains("unknown method(s) [G-TopFreq@heavy]"), e.getMessage());
   }
 
   @Test
-  void aBadDiscoveryVariantIsNamed() {
-    JobSettings.Discovery d = JobSettings.of(Map.of("shoprec.job.input.path", "x")).discovery();
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[hl=0]", d))
-        .getMessage().contains("discovery[hl=0]: the neighbours' half-life must be positive"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[nb=0]", d))
-        .getMessage().contains("discovery[nb=0]: recent products (10), neighbours (0) and products per neighbour"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[pop=-1]", d))
-        .getMessage().contains("discovery[pop=-1]: discovery weights must not be negative"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[k=3]", d))
-        .getMessage().contains("unknown key \"k\""));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[w=1/2]", d))
-        .getMessage().contains("bad value for w"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.discoveryVariant("discovery[nb]", d))
-        .getMessage().contains("is not a discovery variant"));
+  void aMethodNamesOnlyADefinedVariant() {
+    SettingsException e = assertThrows(SettingsException.class, () -> settings(Map.of(
+        "shoprec.job.evaluation.methods", List.of("weekly@heavy"),
+        "shoprec.job.evaluation.variants.light.discovery.ease-weight", 0.1)));
+    assertEquals("shoprec.job.evaluation.methods: weekly@heavy names the variant \"heavy\", which "
+        + "shoprec.job.evaluation.variants does not define (it defines [light])", e.getMessage());
   }
 
   @Test
-  void theDefaultSweepParsesAndNeverRepeatsTheDefaults() {
-    JobSettings.Discovery d = JobSettings.of(Map.of("shoprec.job.input.path", "x")).discovery();
-    for (String variant : EvaluationRun.DISCOVERY_VARIANTS) {
-      assertTrue(!EvaluationRun.discoveryVariant(variant, d).equals(d), variant + " is the default blend again");
+  void aVariantSetsOnlyKnownKeys() {
+    SettingsException e = assertThrows(SettingsException.class, () -> settings(Map.of(
+        "shoprec.job.evaluation.variants.heavy.discovery.ease-wieght", 0.7)));
+    assertTrue(e.getMessage().startsWith("shoprec.job.evaluation.variants.heavy: unknown key discovery.ease-wieght"),
+        e.getMessage());
+  }
+
+  /** A variant is the settings with its keys on top, checked like any settings; everything else is shared. */
+  @Test
+  void aVariantIsTheSettingsWithItsKeysOnTop() {
+    JobSettings s = settings(Map.of("shoprec.job.evaluation.variants.heavy.discovery.ease-weight", 0.7,
+        "shoprec.job.evaluation.variants.heavy.als.rank", 8));
+    JobSettings v = s.with(s.evaluation().variant("heavy"));
+    assertEquals(0.7, v.discovery().easeWeight());
+    assertEquals(8, v.als().rank());
+    assertEquals(s.ease(), v.ease());
+    assertEquals(s.discovery().nextNewWeight(), v.discovery().nextNewWeight());
+
+    JobSettings bad = settings(Map.of("shoprec.job.evaluation.variants.bad.als.rank", 0));
+    SettingsException e = assertThrows(SettingsException.class, () -> bad.with(bad.evaluation().variant("bad")));
+    assertEquals("shoprec.job.als.rank must be at least 1, got 0", e.getMessage());
+  }
+
+  /** Every variant the defaults were chosen from loads, and makes valid settings. */
+  @Test
+  void theShippedVariantsAreValidSettings() {
+    File file = new File("../conf/evaluation-variants.conf");
+    JobSettings s = JobSettings.load(file, Map.of("shoprec.job.input.path", "x"));
+    assertTrue(s.evaluation().variants().containsKey("share-35"), s.evaluation().variants().keySet().toString());
+    for (String name : s.evaluation().variants().keySet()) {
+      JobSettings v = s.with(s.evaluation().variant(name));
+      assertTrue(v.listSize() > 0, name);
     }
-  }
-
-  @Test
-  void aNextNewVariantChangesOnlyWhatItNamesAndTheDefaultsParse() {
-    JobSettings.NextNew nn = JobSettings.of(Map.of("shoprec.job.input.path", "x")).nextNew();
-    assertEquals(new JobSettings.NextNew(nn.maxProducts(), 300, 90, nn.candidatesPerCustomer()),
-        EvaluationRun.nextNewVariant("next-new[lambda=300,hl=90]", nn));
-    for (String variant : EvaluationRun.NEXT_NEW_VARIANTS) {
-      assertTrue(!EvaluationRun.nextNewVariant(variant, nn).equals(nn), variant + " is the default model again");
-    }
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.nextNewVariant("next-new[hl=-1]", nn))
-        .getMessage().contains("next-new[hl=-1]: lambda must be positive, hl at least 0"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.nextNewVariant("next-new[products=9]", nn))
-        .getMessage().contains("unknown key \"products\" (lambda, hl)"));
-  }
-
-  @Test
-  void anEaseVariantChangesOnlyWhatItNamesAndTheDefaultsParse() {
-    JobSettings.Ease e = JobSettings.of(Map.of("shoprec.job.input.path", "x")).ease();
-    assertEquals(new JobSettings.Ease(e.maxProducts(), 300, 14, e.candidatesPerCustomer()),
-        EvaluationRun.easeVariant("ease[lambda=300,hl=14]", e));
-    assertEquals(new JobSettings.Ease(1000, e.lambda(), e.preferenceHalfLifeDays(), e.candidatesPerCustomer()),
-        EvaluationRun.easeVariant("ease[products=1000]", e));
-    for (String variant : EvaluationRun.EASE_VARIANTS) {
-      assertTrue(!EvaluationRun.easeVariant(variant, e).equals(e), variant + " is the default model again");
-    }
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.easeVariant("ease[lambda=0]", e))
-        .getMessage().contains("ease[lambda=0]: lambda must be positive"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.easeVariant("ease[rank=3]", e))
-        .getMessage().contains("unknown key \"rank\" (lambda, hl, products)"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.easeVariant("ease[products=x]", e))
-        .getMessage().contains("bad value for products"));
-  }
-
-  @Test
-  void anAlsVariantChangesOnlyWhatItNames() {
-    JobSettings.Als a = JobSettings.of(Map.of("shoprec.job.input.path", "x")).als();
-    assertEquals(java.util.Optional.of("[alpha=40,reg=1]"), EvaluationRun.alsSpec("als[alpha=40,reg=1]"));
-    assertEquals(java.util.Optional.of("[rank=64]"), EvaluationRun.alsSpec("discovery[als[rank=64]]"));
-    assertEquals(java.util.Optional.empty(), EvaluationRun.alsSpec("discovery[hl=7]"));
-    JobSettings.Als v = EvaluationRun.alsVariant("[alpha=40,reg=1,rank=64,iter=12,hl=14]", a);
-    assertEquals(new JobSettings.Als(64, 1.0, 40.0, 12, a.seed(), a.checkpointInterval(), a.blockSize(),
-        a.candidatesPerCustomer(), a.checkpointDir(), a.blocks(), 14.0), v);
-    assertEquals(a.withPreferenceHalfLife(0), EvaluationRun.alsVariant("[counts]", a));
-    assertEquals(new JobSettings.Als(a.rank(), a.regParam(), 1.0, a.maxIter(), a.seed(), a.checkpointInterval(),
-        a.blockSize(), a.candidatesPerCustomer(), a.checkpointDir(), a.blocks(), a.preferenceHalfLifeDays()),
-        EvaluationRun.alsVariant("[alpha=1]", a));
-  }
-
-  @Test
-  void aBadAlsVariantIsNamed() {
-    JobSettings.Als a = JobSettings.of(Map.of("shoprec.job.input.path", "x")).als();
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.alsVariant("[beta=2]", a))
-        .getMessage().contains("als[beta=2]: unknown key \"beta\" (rank, iter, alpha, reg, hl)"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.alsVariant("[rank=0]", a))
-        .getMessage().contains("als[rank=0]: rank and iter must be at least 1"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.alsVariant("[alpha=x]", a))
-        .getMessage().contains("als[alpha=x]: bad value for alpha"));
-    assertTrue(assertThrows(SettingsException.class, () -> EvaluationRun.alsVariant("[alpha]", a))
-        .getMessage().contains("is not an ALS variant"));
+    JobSettings share = s.with(s.evaluation().variant("share-35"));
+    assertEquals(Map.of("HEAVY", 0.35, "REGULAR_CONSISTENT", 0.35, "REGULAR_EXPLORATORY", 0.35, "LIGHT", 0.35),
+        share.segments().discoveryShare());
   }
 }

@@ -1,6 +1,7 @@
 package com.shoprec.jobs.gates;
 
-import com.shoprec.jobs.config.JobSettings;
+import com.shoprec.jobs.config.Section;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,6 +11,17 @@ import java.util.Locale;
  * the run is published only when all pass (or with {@code --force}, which is recorded).
  */
 public final class QualityGates {
+
+  /** {@code shoprec.job.gates}. */
+  public record Settings(double minFullListShare, double minCatalogCoverage, double minOverlapWithPrevious,
+      double maxRejectRate, long minCustomers) implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      return new Settings(s.fraction("min-full-list-share"), s.fraction("min-catalog-coverage"),
+          s.fraction("min-overlap-with-previous"), s.fraction("max-reject-rate"), s.atLeast("min-customers", 0));
+    }
+  }
+
 
   /** What the run measured. {@code overlapWithPrevious} is null when there is no previous run to compare. */
   public record Measures(long activeCustomers, long fullLists, long historyProducts, long recommendedProducts,
@@ -30,7 +42,7 @@ public final class QualityGates {
 
   private QualityGates() {}
 
-  public static List<Check> check(Measures m, JobSettings.Gates g) {
+  public static List<Check> check(Measures m, QualityGates.Settings g) {
     List<Check> checks = new ArrayList<>();
     checks.add(atLeast("customers", m.activeCustomers(), g.minCustomers()));
     checks.add(atLeast("full_list_share", share(m.fullLists(), m.activeCustomers()), g.minFullListShare()));

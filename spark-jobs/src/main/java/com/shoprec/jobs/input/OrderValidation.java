@@ -9,7 +9,7 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import com.shoprec.common.Ids;
-import com.shoprec.jobs.config.JobSettings;
+
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,7 +65,7 @@ public final class OrderValidation {
    * {@value #REASON} (null for usable rows) to the raw orders; {@code after_as_of} is decided later by
    * {@link #applyAsOf}, once the as-of day is known.
    */
-  public static Dataset<Row> classify(Dataset<Row> raw, JobSettings.Input input) {
+  public static Dataset<Row> classify(Dataset<Row> raw, InputSettings input) {
     Column orderId = trim(col(OrdersReader.ORDER_ID));
     Column customerId = trim(col(OrdersReader.CUSTOMER_ID));
     Column productId = trim(col(OrdersReader.PRODUCT_ID));

@@ -58,10 +58,10 @@ public final class OrdersReader {
    * when an input file could not be read or decompressed (truncated gzip, not gzip at all, I/O error),
    * else {@code e} itself (or wrapped, when it is checked).
    */
-  public static RuntimeException readFailure(JobSettings.Input input, Exception e) {
+  public static RuntimeException readFailure(InputSettings input, Exception e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof IOException) {
-        String where = input.format() == JobSettings.InputFormat.CSV ? input.path()
+        String where = input.format() == InputSettings.Format.CSV ? input.path()
             : JobSettings.mask(input.jdbc().url());
         java.util.regex.Matcher file = FAILED_FILE.matcher(String.valueOf(e.getMessage()));
         String named = file.find() ? file.group(1) : where;
@@ -82,11 +82,11 @@ public final class OrdersReader {
         : inner.getClass().getSimpleName() + ": " + inner.getMessage();
   }
 
-  public static Dataset<Row> read(SparkSession spark, JobSettings.Input input) {
-    return input.format() == JobSettings.InputFormat.CSV ? readCsv(spark, input) : readJdbc(spark, input);
+  public static Dataset<Row> read(SparkSession spark, InputSettings input) {
+    return input.format() == InputSettings.Format.CSV ? readCsv(spark, input) : readJdbc(spark, input);
   }
 
-  static Dataset<Row> readCsv(SparkSession spark, JobSettings.Input input) {
+  static Dataset<Row> readCsv(SparkSession spark, InputSettings input) {
     String path = input.path();
     checkExists(spark, path, "shoprec.job.input.path / --input");
     Dataset<Row> headerOnly;
@@ -138,8 +138,8 @@ public final class OrdersReader {
     return rows.repartition(Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions")));
   }
 
-  static Dataset<Row> readJdbc(SparkSession spark, JobSettings.Input input) {
-    JobSettings.Jdbc j = input.jdbc();
+  static Dataset<Row> readJdbc(SparkSession spark, InputSettings input) {
+    InputSettings.Jdbc j = input.jdbc();
     Properties props = new Properties();
     if (j.user() != null) {
       props.put("user", j.user());
@@ -185,7 +185,7 @@ public final class OrdersReader {
    * Rows without a product id, or with neither a category nor a name, are dropped; one row per product.
    * A missing file or a missing id or category column stops here with a message naming it.
    */
-  public static Dataset<Row> readCatalog(SparkSession spark, JobSettings.Catalog catalog) {
+  public static Dataset<Row> readCatalog(SparkSession spark, CatalogSettings catalog) {
     String path = catalog.path();
     checkExists(spark, path, "shoprec.job.catalog.path / --catalog");
     Dataset<Row> raw = spark.read().option("header", true).option("inferSchema", false).csv(path);
@@ -211,7 +211,7 @@ public final class OrdersReader {
   }
 
   /** Canonical field name to source column name, checking every configured column exists. */
-  static Map<String, String> mappedColumns(JobSettings.Columns c, List<String> available, String source) {
+  static Map<String, String> mappedColumns(InputSettings.Columns c, List<String> available, String source) {
     Map<String, String> wanted = new LinkedHashMap<>();
     wanted.put(ORDER_ID, c.orderId());
     wanted.put(CUSTOMER_ID, c.customerId());

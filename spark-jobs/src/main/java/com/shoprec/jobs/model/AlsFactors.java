@@ -1,9 +1,10 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.row_number;
 
-import com.shoprec.jobs.config.JobSettings;
+
 import org.apache.spark.ml.recommendation.ALS;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Dataset;
@@ -23,6 +24,29 @@ import org.slf4j.LoggerFactory;
  * {@link FactorTopK} (ties to the smaller id).
  */
 public final class AlsFactors {
+
+  /**
+   * {@code shoprec.job.als}. preferenceHalfLifeDays: the preference of a customer for a product is the sum over
+   * its orders of 2^(−age / half-life); 0: the number of orders.
+   */
+  public record Settings(int rank, double regParam, double alpha, int maxIter, long seed, int checkpointInterval,
+      int blockSize, int candidatesPerCustomer, String checkpointDir, int blocks, double preferenceHalfLifeDays)
+      implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      return new Settings(s.atLeast("rank", 1), s.nonNegative("reg-param"), s.nonNegative("alpha"),
+          s.atLeast("max-iter", 1), s.getLong("seed"), s.atLeast("checkpoint-interval", 1), s.atLeast("block-size", 1),
+          s.atLeast("candidates-per-customer", 1), s.string("checkpoint-dir").trim(), s.atLeast("blocks", 1),
+          s.nonNegative("preference-half-life-days"));
+    }
+
+    /** The same model with another rank and number of iterations. */
+    public Settings withRankAndIterations(int newRank, int iterations) {
+      return new Settings(newRank, regParam, alpha, iterations, seed, checkpointInterval, blockSize,
+          candidatesPerCustomer, checkpointDir, blocks, preferenceHalfLifeDays);
+    }
+  }
+
 
   private static final Logger LOG = LoggerFactory.getLogger(AlsFactors.class);
 
@@ -56,7 +80,7 @@ public final class AlsFactors {
    * iterations overflow the stack deserializing a task) only where Spark has a checkpoint directory: the
    * configured one ({@code shoprec.job.als.checkpoint-dir}), else a temporary one when the master is local.
    */
-  public static void ensureCheckpointDir(org.apache.spark.sql.SparkSession spark, JobSettings.Als als) {
+  public static void ensureCheckpointDir(org.apache.spark.sql.SparkSession spark, AlsFactors.Settings als) {
     if (!spark.sparkContext().getCheckpointDir().isEmpty()) {
       return;
     }
@@ -77,7 +101,7 @@ public final class AlsFactors {
   }
 
   /** {@code preferences}: customer_id, product_id, preference (see {@link #preferences}). */
-  public static Result train(Dataset<Row> preferences, JobSettings.Als s, int audienceCandidates) {
+  public static Result train(Dataset<Row> preferences, AlsFactors.Settings s, int audienceCandidates) {
     Dataset<Row> customers = index(preferences, "customer_id", "cidx");
     Dataset<Row> products = index(preferences, "product_id", "pidx");
     Dataset<Row> ratings = preferences.select("customer_id", "product_id", "preference")

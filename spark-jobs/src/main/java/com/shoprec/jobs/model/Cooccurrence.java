@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
@@ -7,7 +8,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.shoprec.jobs.config.JobSettings;
+
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
@@ -41,6 +42,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class Cooccurrence {
 
+  /** How a product's partners are ranked. */
+  public enum Rank { CONFIDENCE, LIFT, CO_COUNT, JACCARD }
+
+  /** {@code shoprec.job.cooccurrence}. */
+  public record Settings(int minCoCount, int topK, int maxBasketSize, Rank rankBy, long seed)
+      implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      return new Settings(s.atLeast("min-co-count", 1), s.atLeast("top-k", 1), s.atLeast("max-basket-size", 2),
+          s.oneOf(Rank.class, "rank-by"), s.getLong("seed"));
+    }
+  }
+
+
   private static final Logger LOG = LoggerFactory.getLogger(Cooccurrence.class);
 
   public record Stats(long orders, long cappedBaskets, long keptPairs) implements Serializable {}
@@ -69,12 +84,12 @@ public final class Cooccurrence {
    * {@code orderLines}: order_id, product_id (any other columns ignored; duplicates counted once). The pairs
    * (cached): {@link #PAIRS_SCHEMA}.
    */
-  public static Result compute(Dataset<Row> orderLines, JobSettings.Cooccurrence s) {
+  public static Result compute(Dataset<Row> orderLines, Cooccurrence.Settings s) {
     return compute(orderLines, s, Counting.AUTO);
   }
 
-  /** {@link #compute(Dataset, JobSettings.Cooccurrence)} with the counting chosen (tests compare the two). */
-  static Result compute(Dataset<Row> orderLines, JobSettings.Cooccurrence s, Counting counting) {
+  /** {@link #compute(Dataset, Cooccurrence.Settings)} with the counting chosen (tests compare the two). */
+  static Result compute(Dataset<Row> orderLines, Cooccurrence.Settings s, Counting counting) {
     long started = System.nanoTime();
     boolean inMemory = counting == Counting.IN_MEMORY;
     if (counting == Counting.AUTO) {
@@ -95,7 +110,7 @@ public final class Cooccurrence {
    * collected, 4 once numbered), broadcast with their inverted index and counted by {@link InMemoryCooccurrence}
    * in slices of products ({@link SlicedRows#rows}).
    */
-  private static Result countInMemory(Dataset<Row> orderLines, JobSettings.Cooccurrence s) {
+  private static Result countInMemory(Dataset<Row> orderLines, Cooccurrence.Settings s) {
     SparkSession spark = orderLines.sparkSession();
     List<Row> productRows = orderLines.select(col("product_id")).distinct()
         .select(col("product_id"), xxhash64(col("product_id")).as("item"),
@@ -152,7 +167,7 @@ public final class Cooccurrence {
     Broadcast<InMemoryCooccurrence.Tables> shared = jsc.broadcast(tables);
     int minCoCount = s.minCoCount();
     int topK = s.topK();
-    JobSettings.CooccurrenceRank rankBy = s.rankBy();
+    Cooccurrence.Rank rankBy = s.rankBy();
     JavaRDD<Row> rows = SlicedRows.rows(jsc,
         (owned, slices) -> InMemoryCooccurrence.rows(shared.value(), owned, slices, minCoCount, topK, rankBy));
     Dataset<Row> pairs = spark.createDataFrame(rows, PAIRS_SCHEMA).cache();
@@ -164,7 +179,7 @@ public final class Cooccurrence {
   }
 
   /** Pairs as rows: each basket's sample joined with itself, the pairs counted by a hash aggregation. */
-  private static Result countByJoins(Dataset<Row> orderLines, JobSettings.Cooccurrence s) {
+  private static Result countByJoins(Dataset<Row> orderLines, Cooccurrence.Settings s) {
     // Orders and products are keyed by their 64-bit hashes while pairs are counted: the self-join, the shuffle
     // and the count then work on longs, not strings (at 2 M order lines the string keys' hash lookups were most
     // of the model's time). Two ids with the same hash (odds about n²/2⁶⁵) would merge; the product ids are

@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -14,7 +15,7 @@ import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
-import com.shoprec.jobs.config.JobSettings;
+
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -45,6 +46,54 @@ import org.apache.spark.sql.expressions.Window;
  */
 public final class Discovery {
 
+  /** {@code shoprec.job.discovery}: the blend's weights and the bounds of the neighbours' signal. */
+  public record Settings(double neighboursWeight, double alsWeight, double cooccurrenceWeight,
+      double popularityWeight, double easeWeight, double nextNewWeight, double neighboursHalfLifeDays,
+      int recentProducts, int maxNeighbours, int productsPerNeighbour) implements java.io.Serializable {
+
+    /**
+     * The blend's invariants, for every way a blend is made (the settings, which first name the failing setting;
+     * {@link #withWeights}).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public Settings {
+      if (!(neighboursWeight >= 0 && alsWeight >= 0 && cooccurrenceWeight >= 0 && popularityWeight >= 0
+          && easeWeight >= 0 && nextNewWeight >= 0)) {
+        throw new IllegalArgumentException("discovery weights must not be negative: " + neighboursWeight + "/"
+            + alsWeight + "/" + cooccurrenceWeight + "/" + popularityWeight + "/" + easeWeight + "/" + nextNewWeight);
+      }
+      if (!(neighboursHalfLifeDays > 0)) {
+        throw new IllegalArgumentException("the neighbours' half-life must be positive: " + neighboursHalfLifeDays);
+      }
+      if (recentProducts < 1 || maxNeighbours < 1 || productsPerNeighbour < 1) {
+        throw new IllegalArgumentException("recent products (" + recentProducts + "), neighbours (" + maxNeighbours
+            + ") and products per neighbour (" + productsPerNeighbour + ") must be at least 1");
+      }
+    }
+
+    public static Settings from(Section s) {
+      return new Settings(s.nonNegative("neighbours-weight"), s.nonNegative("als-weight"),
+          s.nonNegative("cooccurrence-weight"), s.nonNegative("popularity-weight"), s.nonNegative("ease-weight"),
+          s.nonNegative("next-new-weight"), s.positive("neighbours-half-life-days"), s.atLeast("recent-products", 1),
+          s.atLeast("max-neighbours", 1), s.atLeast("products-per-neighbour", 1));
+    }
+
+    /** These weights, with the same half-life, recent products and bounds on the neighbours' signal. */
+    public Settings withWeights(double neighbours, double als, double cooccurrence, double popularity,
+        double ease, double nextNew) {
+      return new Settings(neighbours, als, cooccurrence, popularity, ease, nextNew, neighboursHalfLifeDays,
+          recentProducts, maxNeighbours, productsPerNeighbour);
+    }
+
+    /** The same blend, the neighbours' signal bounded to these many neighbours and products of each. */
+    public Settings withNeighbourBounds(int neighbours, int productsEach) {
+      return new Settings(neighboursWeight, alsWeight, cooccurrenceWeight, popularityWeight, easeWeight,
+          nextNewWeight, neighboursHalfLifeDays, recentProducts, neighbours, productsEach);
+    }
+  }
+
+
   private Discovery() {}
 
   /**
@@ -59,7 +108,7 @@ public final class Discovery {
    */
   public static Dataset<Row> candidates(Dataset<Row> active, Dataset<Row> neighbours, Dataset<Row> customerProducts,
       Dataset<Row> alsForCustomers, Dataset<Row> cooccurrence, Dataset<Row> popular, Dataset<Row> ease,
-      Dataset<Row> nextNew, JobSettings.Discovery d) {
+      Dataset<Row> nextNew, Discovery.Settings d) {
     Dataset<Row> customers = active.select("customer_id");
     Dataset<Row> bought = customerProducts.select("customer_id", "product_id");
 

@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
@@ -7,7 +8,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.struct;
 
-import com.shoprec.jobs.config.JobSettings;
+
 import dev.ludovic.netlib.lapack.LAPACK;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -50,6 +51,24 @@ import org.slf4j.LoggerFactory;
  */
 public final class Ease {
 
+  /** EASE's driver holds two dense matrices of this size squared (20,000: 3.2 GB of doubles, then 1.6 GB). */
+  public static final int MAX_PRODUCTS = 20_000;
+
+  /**
+   * {@code shoprec.job.ease}: item-item weights from the customers' time-decayed preferences for the
+   * {@code maxProducts} products with the most buyers, regularized by {@code lambda}; preferenceHalfLifeDays as
+   * ALS's (0: order counts); candidatesPerCustomer: best products kept per customer.
+   */
+  public record Settings(int maxProducts, double lambda, double preferenceHalfLifeDays, int candidatesPerCustomer)
+      implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      return new Settings(s.between("max-products", 2, MAX_PRODUCTS), s.positive("lambda"),
+          s.nonNegative("preference-half-life-days"), s.atLeast("candidates-per-customer", 1));
+    }
+  }
+
+
   private static final Logger LOG = LoggerFactory.getLogger(Ease.class);
 
   /** Preferences enter XᵀX as multiples of 2⁻¹⁰ (so products are multiples of 2⁻²⁰, summed exactly as longs). */
@@ -82,7 +101,7 @@ public final class Ease {
    * @param customers customer_id of the customers to score
    */
   public static Dataset<Row> forCustomers(Dataset<Row> preferences, Dataset<Row> customerProducts,
-      Dataset<Row> customers, JobSettings.Ease s) {
+      Dataset<Row> customers, Ease.Settings s) {
     Model model = train(preferences, s);
     if (model.size() == 0) {
       return none(preferences.sparkSession());
@@ -114,7 +133,7 @@ public final class Ease {
    * Trains the model: chooses the products, sums XᵀX exactly, inverts it. Reads {@code preferences} twice (buyers
    * per product, then XᵀX): the job passes a cached table ({@link SharedPreferences}).
    */
-  static Model train(Dataset<Row> preferences, JobSettings.Ease s) {
+  static Model train(Dataset<Row> preferences, Ease.Settings s) {
     SparkSession spark = preferences.sparkSession();
     long started = System.nanoTime();
     String[] ids = mostBought(preferences, s.maxProducts());

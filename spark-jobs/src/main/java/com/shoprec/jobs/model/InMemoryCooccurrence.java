@@ -1,6 +1,6 @@
 package com.shoprec.jobs.model;
 
-import com.shoprec.jobs.config.JobSettings.CooccurrenceRank;
+import com.shoprec.jobs.model.Cooccurrence;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -101,7 +101,7 @@ final class InMemoryCooccurrence {
    * (product_id, other_product_id, co_count, support, confidence, lift, jaccard, rank), product by product.
    */
   static Iterator<Row> rows(Tables t, Set<Integer> owned, int slices, int minCoCount, int topK,
-      CooccurrenceRank rankBy) {
+      Cooccurrence.Rank rankBy) {
     Counter counter = new Counter(t, minCoCount, topK, rankBy);
     return SlicedRows.of(t.products(), owned, slices, counter::partners,
         (of, p, rank) -> RowFactory.create(t.names()[of], t.names()[p.other()], p.coCount(), p.support(),
@@ -113,12 +113,12 @@ final class InMemoryCooccurrence {
   static final class Counter {
     private final Tables t;
     private final int minCoCount;
-    private final CooccurrenceRank rankBy;
+    private final Cooccurrence.Rank rankBy;
     private final TopK best;
     private final int[] counts;
     private int[] touched = new int[1024];
 
-    Counter(Tables t, int minCoCount, int topK, CooccurrenceRank rankBy) {
+    Counter(Tables t, int minCoCount, int topK, Cooccurrence.Rank rankBy) {
       this.t = t;
       this.minCoCount = minCoCount;
       this.rankBy = rankBy;
@@ -184,7 +184,7 @@ final class InMemoryCooccurrence {
     return (double) co / (double) (na + nb - co);
   }
 
-  static double rankValue(CooccurrenceRank rankBy, long co, long na, long nb, long n) {
+  static double rankValue(Cooccurrence.Rank rankBy, long co, long na, long nb, long n) {
     return switch (rankBy) {
       case CONFIDENCE -> confidence(co, na);
       case LIFT -> lift(co, na, nb, n);

@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
@@ -15,7 +16,7 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.shoprec.jobs.config.JobSettings;
+
 import java.io.Serializable;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -92,6 +93,26 @@ import scala.collection.Seq;
  */
 public final class JaccardNeighbours {
 
+  /**
+   * {@code shoprec.job.neighbours}. maxPairsPerCustomer: budget of candidate pairs the capped index may emit, per
+   * customer (0: no budget, the buyer cap alone bounds them); when the cap would emit more, the job lowers its
+   * buyer cap until it fits.
+   */
+  public record Settings(int topK, double minSimilarity, int maxBuyersPerProduct, int maxProductsPerCustomer,
+      long seed, long maxPairsPerCustomer) implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      return new Settings(s.atLeast("top-k", 1), s.fraction("min-similarity"), s.atLeast("max-buyers-per-product", 2),
+          s.atLeast("max-products-per-customer", 1), s.getLong("seed"), s.nonNegativeLong("max-pairs-per-customer"));
+    }
+
+    /** The same settings with another buyer cap and pair budget. */
+    public Settings withCaps(int maxBuyers, int maxProducts, long maxPairs) {
+      return new Settings(topK, minSimilarity, maxBuyers, maxProducts, seed, maxPairs);
+    }
+  }
+
+
   private static final Logger LOG = LoggerFactory.getLogger(JaccardNeighbours.class);
 
   /** Largest product sets the job broadcasts (also at most an eighth of the driver's heap). */
@@ -121,12 +142,12 @@ public final class JaccardNeighbours {
    * similarity (double), rank (int, 1-based, by similarity desc then similar_customer_id),
    * common_products (int); both directions present. Logs the {@link Stats} at INFO.
    */
-  public static Result compute(Dataset<Row> customerProducts, JobSettings.Neighbours s) {
+  public static Result compute(Dataset<Row> customerProducts, JaccardNeighbours.Settings s) {
     return compute(customerProducts, s, Scoring.AUTO);
   }
 
-  /** {@link #compute(Dataset, JobSettings.Neighbours)} with the scoring chosen (tests compare the two). */
-  static Result compute(Dataset<Row> customerProducts, JobSettings.Neighbours s, Scoring scoring) {
+  /** {@link #compute(Dataset, JaccardNeighbours.Settings)} with the scoring chosen (tests compare the two). */
+  static Result compute(Dataset<Row> customerProducts, JaccardNeighbours.Settings s, Scoring scoring) {
     long started = System.nanoTime();
     double t = s.minSimilarity();
 
@@ -225,7 +246,7 @@ public final class JaccardNeighbours {
    * Pairs as rows: the index joined with itself on the product, de-duplicated, joined to both customers' sets,
    * both directions ranked by a window. Scales with the cluster; used when the sets are too large to broadcast.
    */
-  private static Scored scoreByJoins(Dataset<Row> sets, Dataset<Row> index, JobSettings.Neighbours s,
+  private static Scored scoreByJoins(Dataset<Row> sets, Dataset<Row> index, JaccardNeighbours.Settings s,
       boolean broadcastSets) {
     double t = s.minSimilarity();
     Dataset<Row> ia = index.select(col("product"), col("cid").as("a"), col("size").as("size_a"));
@@ -274,7 +295,7 @@ public final class JaccardNeighbours {
    * that each slice gets its share of the large ones). What reaches the driver is the sets (about 4 bytes per
    * purchase once numbered) and the index grouped by product.
    */
-  private static Scored scoreInMemory(Dataset<Row> sets, Dataset<Row> index, JobSettings.Neighbours s) {
+  private static Scored scoreInMemory(Dataset<Row> sets, Dataset<Row> index, JaccardNeighbours.Settings s) {
     SparkSession spark = sets.sparkSession();
     InMemoryNeighbours.Tables tables = tables(sets, index);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

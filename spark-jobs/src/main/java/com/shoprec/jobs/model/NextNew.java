@@ -1,10 +1,11 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.struct;
 
-import com.shoprec.jobs.config.JobSettings;
+
 import dev.ludovic.netlib.lapack.LAPACK;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -45,6 +46,24 @@ import org.slf4j.LoggerFactory;
  */
 public final class NextNew {
 
+  /** The model's sums take 12 n² bytes per task: 10,000 products, 1.2 GB. */
+  public static final int MAX_PRODUCTS = 10_000;
+
+  /**
+   * {@code shoprec.job.next-new}: a regression from the products bought before each order to those it bought
+   * new, for the {@code maxProducts} products with the most buyers, regularized by {@code lambda}; an order weighs
+   * 2^(−age / basketHalfLifeDays) (0: all alike); candidatesPerCustomer: best products kept per customer.
+   */
+  public record Settings(int maxProducts, double lambda, double basketHalfLifeDays, int candidatesPerCustomer)
+      implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      return new Settings(s.between("max-products", 2, MAX_PRODUCTS), s.positive("lambda"),
+          s.nonNegative("basket-half-life-days"), s.atLeast("candidates-per-customer", 1));
+    }
+  }
+
+
   private static final Logger LOG = LoggerFactory.getLogger(NextNew.class);
 
   /** Row weights enter the sums as multiples of 2⁻²⁰. */
@@ -60,7 +79,7 @@ public final class NextNew {
    * @return customer_id, product_id, score, from_product_id, as {@link Ease#forCustomers} (computed, lineage cut)
    */
   public static Dataset<Row> forCustomers(Dataset<Row> orderLines, Dataset<Row> customerProducts,
-      Dataset<Row> customers, JobSettings.NextNew s) {
+      Dataset<Row> customers, NextNew.Settings s) {
     Ease.Model model = train(orderLines, customerProducts, s);
     if (model.size() == 0) {
       return Ease.none(orderLines.sparkSession());
@@ -68,7 +87,7 @@ public final class NextNew {
     return Ease.scored(model, customerProducts, customers, s.candidatesPerCustomer());
   }
 
-  static Ease.Model train(Dataset<Row> orderLines, Dataset<Row> customerProducts, JobSettings.NextNew s) {
+  static Ease.Model train(Dataset<Row> orderLines, Dataset<Row> customerProducts, NextNew.Settings s) {
     long started = System.nanoTime();
     String[] ids = Ease.mostBought(customerProducts, s.maxProducts());
     int n = ids.length;

@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
@@ -20,6 +21,15 @@ import org.apache.spark.sql.expressions.Window;
  * ({@code segment:HEAVY}, …) and, with a product catalog, per category ({@code category:Gifts}, …).
  */
 public final class Popularity {
+
+  /** {@code shoprec.job.popularity}. */
+  public record Settings(double halfLifeDays, int windowDays, int listSize) implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      return new Settings(s.positive("half-life-days"), s.atLeast("window-days", 1), s.atLeast("list-size", 1));
+    }
+  }
+
 
   private Popularity() {}
 

@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.format_string;
@@ -8,7 +9,7 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.row_number;
 
-import com.shoprec.jobs.config.JobSettings;
+
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -22,13 +23,22 @@ import org.apache.spark.sql.expressions.Window;
  */
 public final class ProductAudience {
 
+  /** {@code shoprec.job.audience}. */
+  public record Settings(int topK, int alsCandidates, double alsWeight) implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      return new Settings(s.atLeast("top-k", 1), s.atLeast("als-candidates", 1), s.fraction("als-weight"));
+    }
+  }
+
+
   private ProductAudience() {}
 
   /**
    * @param alsForProducts product_id, customer_id, score
    * @param repurchase customer_id, product_id, score (every past purchase)
    */
-  public static Dataset<Row> compute(Dataset<Row> alsForProducts, Dataset<Row> repurchase, JobSettings.Audience s) {
+  public static Dataset<Row> compute(Dataset<Row> alsForProducts, Dataset<Row> repurchase, ProductAudience.Settings s) {
     Dataset<Row> als = scaled(alsForProducts.select(col("product_id"), col("customer_id"), col("score")), "als");
     Dataset<Row> rep = scaled(repurchase.select(col("product_id"), col("customer_id"), col("score")), "repurchase");
     Column score = coalesce(col("als"), lit(0.0)).multiply(s.alsWeight())

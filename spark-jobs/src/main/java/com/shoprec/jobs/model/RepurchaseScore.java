@@ -1,12 +1,13 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.udf;
 
-import com.shoprec.jobs.config.JobSettings;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF4;
@@ -25,10 +26,21 @@ import org.apache.spark.sql.types.DataTypes;
  */
 public final class RepurchaseScore {
 
+  /** {@code shoprec.job.repurchase}. */
+  public record Settings(double halfLifeDays, double dueWeight, double singlePurchaseDue,
+      double overdueDecayIntervals) implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      return new Settings(s.positive("half-life-days"), s.fraction("due-weight"), s.fraction("single-purchase-due"),
+          s.positive("overdue-decay-intervals"));
+    }
+  }
+
+
   private RepurchaseScore() {}
 
   /** The due factor in [0, 1]; {@code intervalDays} is null or not positive for a product bought once. */
-  static double due(long timesBought, double daysSinceLast, Double intervalDays, JobSettings.Repurchase s) {
+  static double due(long timesBought, double daysSinceLast, Double intervalDays, RepurchaseScore.Settings s) {
     if (timesBought < 2 || intervalDays == null || !(intervalDays > 0)) {
       return s.singlePurchaseDue();
     }
@@ -37,7 +49,7 @@ public final class RepurchaseScore {
   }
 
   static double score(double decayedFrequency, long timesBought, double daysSinceLast, Double intervalDays,
-      JobSettings.Repurchase s) {
+      RepurchaseScore.Settings s) {
     double due = due(timesBought, daysSinceLast, intervalDays, s);
     return decayedFrequency * (1 - s.dueWeight() + s.dueWeight() * due);
   }
@@ -46,7 +58,7 @@ public final class RepurchaseScore {
    * Every (customer, product) the customer has bought, scored:
    * customer_id, product_id, score, reason ({@code {"times_bought":n,"last_bought":"yyyy-MM-dd"}}).
    */
-  public static Dataset<Row> candidates(Dataset<Row> customerProducts, JobSettings.Repurchase s) {
+  public static Dataset<Row> candidates(Dataset<Row> customerProducts, RepurchaseScore.Settings s) {
     var scoreOf = udf((UDF4<Double, Long, Double, Double, Double>)
         (freq, times, since, interval) -> score(freq, times, since, interval, s), DataTypes.DoubleType);
     return customerProducts.select(

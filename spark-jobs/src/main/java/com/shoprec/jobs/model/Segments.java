@@ -1,9 +1,10 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
 
-import com.shoprec.jobs.config.JobSettings;
+
 import java.io.Serializable;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -23,6 +24,43 @@ import org.slf4j.LoggerFactory;
  * {@code autoMaxShare} of the customers (a catalog of occasional buyers puts everyone in LIGHT).
  */
 public final class Segments {
+
+  /** The segments, in the order of the settings and reports. */
+  public static final java.util.List<String> NAMES =
+      java.util.List.of("HEAVY", "REGULAR_CONSISTENT", "REGULAR_EXPLORATORY", "LIGHT");
+
+  public enum Mode { ABSOLUTE, QUANTILE, AUTO }
+
+  /** {@code shoprec.job.segments}. */
+  public record Settings(Mode mode, int heavyMinOrders, int lightMaxOrders, double heavyQuantile,
+      double lightQuantile, double autoMaxShare, int recentDays, double exploratoryMinNewShare,
+      java.util.Map<String, Double> discoveryShare) implements java.io.Serializable {
+
+    public static Settings from(Section s) {
+      java.util.Map<String, Double> shares = new java.util.LinkedHashMap<>();
+      for (String segment : NAMES) {
+        String key = "discovery-share." + segment;
+        if (!s.has(key)) {
+          throw new com.shoprec.jobs.config.SettingsException(s.name(key) + " is missing");
+        }
+        shares.put(segment, s.fraction(key));
+      }
+      Settings settings = new Settings(s.oneOf(Mode.class, "mode"), s.atLeast("heavy-min-orders", 1),
+          s.atLeast("light-max-orders", 1), s.fraction("heavy-quantile"), s.fraction("light-quantile"),
+          s.fraction("auto-max-share"), s.atLeast("recent-days", 1), s.fraction("exploratory-min-new-share"),
+          java.util.Map.copyOf(shares));
+      if (settings.lightMaxOrders() > settings.heavyMinOrders()) {
+        throw new com.shoprec.jobs.config.SettingsException(s.name("light-max-orders") + " ("
+            + settings.lightMaxOrders() + ") must not exceed heavy-min-orders (" + settings.heavyMinOrders() + ")");
+      }
+      if (settings.lightQuantile() > settings.heavyQuantile()) {
+        throw new com.shoprec.jobs.config.SettingsException(s.name("light-quantile")
+            + " must not exceed heavy-quantile");
+      }
+      return settings;
+    }
+  }
+
 
   private static final Logger LOG = LoggerFactory.getLogger(Segments.class);
 
@@ -65,12 +103,12 @@ public final class Segments {
    * {@code customers}: customer_id, orders, products, new_product_share, last_order_at (from
    * {@link BaseTables}). Output: customer_id, segment, orders, products, new_product_share, last_order_at.
    */
-  public static Result compute(Dataset<Row> customers, JobSettings.Segments s) {
+  public static Result compute(Dataset<Row> customers, Segments.Settings s) {
     Thresholds absolute = new Thresholds(s.heavyMinOrders(), s.lightMaxOrders(), s.exploratoryMinNewShare(), "absolute");
     Thresholds chosen = absolute;
-    if (s.mode() == JobSettings.SegmentMode.QUANTILE) {
+    if (s.mode() == Segments.Mode.QUANTILE) {
       chosen = quantiles(customers, s);
-    } else if (s.mode() == JobSettings.SegmentMode.AUTO) {
+    } else if (s.mode() == Segments.Mode.AUTO) {
       double largestShare = largestShare(assign(customers, absolute));
       if (largestShare > s.autoMaxShare()) {
         chosen = quantiles(customers, s);
@@ -82,7 +120,7 @@ public final class Segments {
     return new Result(assign(customers, chosen), chosen);
   }
 
-  private static Thresholds quantiles(Dataset<Row> customers, JobSettings.Segments s) {
+  private static Thresholds quantiles(Dataset<Row> customers, Segments.Settings s) {
     double[] q = customers.stat().approxQuantile("orders", new double[] {s.lightQuantile(), s.heavyQuantile()}, 0.0);
     if (q.length < 2) {
       return new Thresholds(s.heavyMinOrders(), s.lightMaxOrders(), s.exploratoryMinNewShare(), "absolute (no customers)");

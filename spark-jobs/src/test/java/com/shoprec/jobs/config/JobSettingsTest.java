@@ -1,5 +1,7 @@
 package com.shoprec.jobs.config;
 
+import com.shoprec.jobs.model.NextNew;
+import com.shoprec.jobs.model.Ease;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,9 +21,9 @@ class JobSettingsTest {
     assertEquals(100, s.segments().lightMaxOrders());
     assertEquals(0.35, s.segments().discoveryShare().get("LIGHT"));
     assertEquals(0.0, s.segments().discoveryShare().get("HEAVY"));
-    assertEquals(new JobSettings.Ease(3000, 100, 30, 100), s.ease());
+    assertEquals(new Ease.Settings(3000, 100, 30, 100), s.ease());
     assertEquals(0.4, s.discovery().easeWeight());
-    assertEquals(new JobSettings.NextNew(3000, 1000, 30, 100), s.nextNew());
+    assertEquals(new NextNew.Settings(3000, 1000, 30, 100), s.nextNew());
     assertEquals(0.3, s.discovery().nextNewWeight());
     assertEquals(8, s.redis().ttlDays());
     assertEquals("customer_id", s.input().columns().customerId());

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Defaults: full lists ≥ 0.9, coverage ≥ 0.02, overlap ≥ 0.05, reject rate ≤ 0.2, at least 1 customer. */
 class QualityGatesTest {
 
-  private final JobSettings.Gates gates = JobSettings.of(Map.of("shoprec.job.input.path", "x")).gates();
+  private final QualityGates.Settings gates = JobSettings.of(Map.of("shoprec.job.input.path", "x")).gates();
 
   @Test
   void aHealthyRunPasses() {

@@ -47,7 +47,7 @@ class JdbcInputIT extends SparkTestBase {
     stores.close();
   }
 
-  private static JobSettings.Input input(Map<String, Object> extra) {
+  private static InputSettings input(Map<String, Object> extra) {
     Map<String, Object> o = new HashMap<>(Map.of(
         "shoprec.job.input.format", "jdbc",
         "shoprec.job.input.jdbc.url", stores.jdbcUrl(),
@@ -64,7 +64,7 @@ class JdbcInputIT extends SparkTestBase {
 
   @Test
   void readsAPartitionedTableAndAccountsForEveryRow() {
-    JobSettings.Input in = input(Map.of("shoprec.job.input.jdbc.partition-column", "id",
+    InputSettings in = input(Map.of("shoprec.job.input.jdbc.partition-column", "id",
         "shoprec.job.input.jdbc.lower-bound", "1", "shoprec.job.input.jdbc.upper-bound", "7",
         "shoprec.job.input.jdbc.num-partitions", "3"));
     var raw = OrdersReader.read(spark, in);
@@ -81,7 +81,7 @@ class JdbcInputIT extends SparkTestBase {
 
   @Test
   void aQueryCanStandInForATable() {
-    JobSettings.Input in = input(Map.of("shoprec.job.input.jdbc.table", "",
+    InputSettings in = input(Map.of("shoprec.job.input.jdbc.table", "",
         "shoprec.job.input.jdbc.query", "SELECT * FROM order_lines WHERE qty > 0"));
     assertEquals(5, OrdersReader.read(spark, in).count());
   }

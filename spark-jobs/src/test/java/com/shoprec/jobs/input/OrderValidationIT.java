@@ -47,7 +47,7 @@ class OrderValidationIT extends SparkTestBase {
     add(rows, expected, "future", "c1", "p1", "2011-12-10T00:00:00", "1", "1", false, "after_as_of");
     add(rows, expected, "postage-future", "c1", "POST", "2011-12-11T00:00:00", "1", "1", false, "excluded_product");
 
-    JobSettings.Input input = JobSettings.of(Map.of("shoprec.job.input.path", "x")).input();
+    InputSettings input = JobSettings.of(Map.of("shoprec.job.input.path", "x")).input();
     Dataset<Row> classified = OrderValidation.applyAsOf(
         OrderValidation.classify(spark.createDataFrame(rows, OrdersReader.rawSchema()), input),
         Timestamp.from(Instant.parse("2011-12-10T00:00:00Z")));

@@ -27,7 +27,7 @@ class OrdersReaderIT extends SparkTestBase {
 
   private static final String HEADER = "InvoiceNo;StockCode;Quantity;InvoiceDate;UnitPrice;CustomerID";
 
-  private JobSettings.Input input(String path, Map<String, String> extra) {
+  private InputSettings input(String path, Map<String, String> extra) {
     Map<String, Object> o = new HashMap<>(Map.of(
         "shoprec.job.input.path", path,
         "shoprec.job.input.csv.delimiter", ";",
@@ -98,7 +98,7 @@ class OrdersReaderIT extends SparkTestBase {
     Path file = dir.resolve("catalog.csv");
     Files.writeString(file, "sku,title,group\n85123A,HEART HOLDER, Lights \n71053,LANTERN,Lights\n22633,,\n"
         + "22752, SET 7 BABUSHKA ,\n84029E,,Warmers\n");
-    JobSettings.Catalog catalog = JobSettings.of(Map.of("shoprec.job.input.path", "x", "shoprec.job.catalog.path",
+    CatalogSettings catalog = JobSettings.of(Map.of("shoprec.job.input.path", "x", "shoprec.job.catalog.path",
         file.toString(), "shoprec.job.catalog.columns.product-id", "sku", "shoprec.job.catalog.columns.category",
         "group", "shoprec.job.catalog.columns.name", "title")).catalog();
     List<String> rows = OrdersReader.readCatalog(spark, catalog).orderBy("product_id").collectAsList().stream()
@@ -109,12 +109,12 @@ class OrdersReaderIT extends SparkTestBase {
 
     // no name column (the default "name" is absent): names are null, nothing fails, and 22752 (a name
     // only) has nothing left
-    JobSettings.Catalog noNames = new JobSettings.Catalog(file.toString(), "sku", "group", "name");
+    CatalogSettings noNames = new CatalogSettings(file.toString(), "sku", "group", "name");
     assertEquals(List.of("71053|Lights|null", "84029E|Warmers|null", "85123A|Lights|null"),
         OrdersReader.readCatalog(spark, noNames).orderBy("product_id").collectAsList().stream()
             .map(r -> r.getAs("product_id") + "|" + r.getAs("category") + "|" + r.getAs("name")).toList());
 
-    JobSettings.Catalog wrong = new JobSettings.Catalog(file.toString(), "sku", "category", "title");
+    CatalogSettings wrong = new CatalogSettings(file.toString(), "sku", "category", "title");
     InputException e = assertThrows(InputException.class, () -> OrdersReader.readCatalog(spark, wrong));
     assertTrue(e.getMessage().contains("shoprec.job.catalog.columns.category"), e.getMessage());
   }

@@ -30,7 +30,7 @@ class CooccurrenceCountingIT extends SparkTestBase {
     lines = spark.read().option("header", true).csv(file.toString()).select("order_id", "product_id").cache();
   }
 
-  private static JobSettings.Cooccurrence settings(String rankBy, int maxBasketSize) {
+  private static Cooccurrence.Settings settings(String rankBy, int maxBasketSize) {
     return JobSettings.of(Map.of("shoprec.job.input.path", "x",
         "shoprec.job.cooccurrence.rank-by", rankBy,
         "shoprec.job.cooccurrence.min-co-count", 2,
@@ -38,7 +38,7 @@ class CooccurrenceCountingIT extends SparkTestBase {
         "shoprec.job.cooccurrence.max-basket-size", maxBasketSize)).cooccurrence();
   }
 
-  private static void assertSameRows(JobSettings.Cooccurrence s) {
+  private static void assertSameRows(Cooccurrence.Settings s) {
     Cooccurrence.Result memory = Cooccurrence.compute(lines, s, Cooccurrence.Counting.IN_MEMORY);
     Cooccurrence.Result joins = Cooccurrence.compute(lines, s, Cooccurrence.Counting.BY_JOINS);
     assertEquals(joins.stats(), memory.stats());
@@ -51,7 +51,7 @@ class CooccurrenceCountingIT extends SparkTestBase {
 
   @Test
   void sameRowsRankedByConfidenceWithLargeBasketsSampled() {
-    JobSettings.Cooccurrence s = settings("confidence", 30);
+    Cooccurrence.Settings s = settings("confidence", 30);
     assertSameRows(s);
     assertTrue(Cooccurrence.compute(lines, s, Cooccurrence.Counting.IN_MEMORY).stats().cappedBaskets() > 10,
         "the sample binds");

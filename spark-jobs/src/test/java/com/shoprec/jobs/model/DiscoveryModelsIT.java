@@ -114,7 +114,7 @@ class DiscoveryModelsIT extends SparkTestBase {
     Dataset<Row> popular = spark.createDataFrame(List.of(RowFactory.create("p", 1.0)),
         new StructType().add("product_id", DataTypes.StringType).add("score", DataTypes.DoubleType));
     Dataset<Row> noEase = Ease.none(spark);
-    JobSettings.Discovery blend = settings().discovery().withWeights(0.5, 0.3, 0.2, 0, 0, 0);
+    Discovery.Settings blend = settings().discovery().withWeights(0.5, 0.3, 0.2, 0, 0, 0);
     List<Row> out = Discovery.candidates(active, neighbours, customerProducts, als, cooc, popular, noEase, noEase, blend)
         .orderBy(org.apache.spark.sql.functions.col("score").desc()).collectAsList();
     assertEquals(List.of("x", "z", "q"), out.stream().map(r -> r.<String>getAs("product_id")).toList());
@@ -194,10 +194,10 @@ class DiscoveryModelsIT extends SparkTestBase {
         .add("confidence", DataTypes.DoubleType));
     Dataset<Row> noPopular = spark.createDataFrame(List.<Row>of(), new StructType()
         .add("product_id", DataTypes.StringType).add("score", DataTypes.DoubleType));
-    JobSettings.Discovery onlyNeighbours = settings("shoprec.job.discovery.neighbours-half-life-days", 1e12)
+    Discovery.Settings onlyNeighbours = settings("shoprec.job.discovery.neighbours-half-life-days", 1e12)
         .discovery().withWeights(1, 0, 0, 0, 0, 0);
 
-    java.util.function.Function<JobSettings.Discovery, Map<String, Double>> scores = d ->
+    java.util.function.Function<Discovery.Settings, Map<String, Double>> scores = d ->
         Discovery.candidates(active, neighbours, customerProducts, none, noPairs, noPopular, Ease.none(spark), Ease.none(spark), d).collectAsList()
             .stream().collect(Collectors.toMap(r -> r.<String>getAs("product_id"),
                 r -> Math.round(r.<Double>getAs("score") * 1e6) / 1e6)); // 2^(-2 days / 1e12 days) is not 1
@@ -220,7 +220,7 @@ class DiscoveryModelsIT extends SparkTestBase {
       }
     }
     Dataset<Row> cp = spark.createDataFrame(rows, s);
-    JobSettings.Als a = settings("shoprec.job.als.rank", 4, "shoprec.job.als.max-iter", 5,
+    AlsFactors.Settings a = settings("shoprec.job.als.rank", 4, "shoprec.job.als.max-iter", 5,
         "shoprec.job.als.candidates-per-customer", 10).als();
     Dataset<Row> prefs = cp.withColumnRenamed("times_bought", "preference");
     AlsFactors.Result first = AlsFactors.train(prefs, a, 5);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shoprec.jobs.SparkTestBase;
-import com.shoprec.jobs.config.JobSettings;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -37,7 +37,7 @@ class EaseIT extends SparkTestBase {
   void twoProductsByHand() {
     Dataset<Row> prefs = preferences(List.of(RowFactory.create("u1", "p0", 1.0), RowFactory.create("u1", "p1", 0.5),
         RowFactory.create("u2", "p0", 1.0)));
-    List<Row> out = Ease.forCustomers(prefs, prefs, customers("u1", "u2"), new JobSettings.Ease(10, 1.0, 30, 5))
+    List<Row> out = Ease.forCustomers(prefs, prefs, customers("u1", "u2"), new Ease.Settings(10, 1.0, 30, 5))
         .collectAsList();
     assertEquals(1, out.size(), out.toString());
     Row r = out.get(0);
@@ -116,7 +116,7 @@ class EaseIT extends SparkTestBase {
 
     Dataset<Row> prefs = preferences(rows);
     Dataset<Row> everyone = prefs.select("customer_id").distinct();
-    JobSettings.Ease settings = new JobSettings.Ease(7, lambda, 30, 100);
+    Ease.Settings settings = new Ease.Settings(7, lambda, 30, 100);
     assertCandidates(expected, Ease.forCustomers(prefs, prefs, everyone, settings));
 
     // the same bits however the rows are partitioned; the best k only, best first by score
@@ -126,7 +126,7 @@ class EaseIT extends SparkTestBase {
         .orderBy("customer_id", "product_id").collectAsList();
     assertEquals(one, five);
     Map<String, Long> perCustomer = new HashMap<>();
-    Ease.forCustomers(prefs, prefs, everyone, new JobSettings.Ease(7, lambda, 30, 1)).collectAsList()
+    Ease.forCustomers(prefs, prefs, everyone, new Ease.Settings(7, lambda, 30, 1)).collectAsList()
         .forEach(r -> perCustomer.merge(r.getString(0), 1L, Long::sum));
     assertEquals(expected.keySet(), perCustomer.keySet());
     assertTrue(perCustomer.values().stream().allMatch(v -> v == 1));

@@ -50,7 +50,7 @@ public final class JaccardNeighboursBench {
 
     Dataset<Row> orders = spark.read().option("header", true).csv(input).select("customer_id", "product_id").cache();
     System.err.printf("input: %d order lines%n", orders.count());
-    JobSettings.Neighbours defaults = JobSettings.of(java.util.Map.of("shoprec.job.input.path", input)).neighbours();
+    JaccardNeighbours.Settings defaults = JobSettings.of(java.util.Map.of("shoprec.job.input.path", input)).neighbours();
 
     long w0 = System.nanoTime();
     JaccardNeighbours.compute(orders.where(pmod(xxhash64(col("customer_id"), lit(11)), lit(10)).equalTo(0)), defaults)
@@ -100,7 +100,7 @@ public final class JaccardNeighboursBench {
   }
 
   private static Run run(SparkSession spark, Dataset<Row> orders, Dataset<Row> all, Dataset<Row> truth, String name,
-      JobSettings.Neighbours s) {
+      JaccardNeighbours.Settings s) {
     long t0 = System.nanoTime();
     JaccardNeighbours.Result r = JaccardNeighbours.compute(orders, s);
     double secs = seconds(t0);

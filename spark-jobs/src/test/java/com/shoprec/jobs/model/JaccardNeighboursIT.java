@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class JaccardNeighboursIT extends SparkTestBase {
 
-  private static JobSettings.Neighbours settings(Object... keyValues) {
+  private static JaccardNeighbours.Settings settings(Object... keyValues) {
     Map<String, Object> o = new HashMap<>(Map.of("shoprec.job.input.path", "x"));
     for (int i = 0; i < keyValues.length; i += 2) {
       o.put("shoprec.job.neighbours." + keyValues[i], keyValues[i + 1]);

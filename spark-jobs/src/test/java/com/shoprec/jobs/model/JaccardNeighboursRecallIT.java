@@ -34,7 +34,7 @@ class JaccardNeighboursRecallIT extends SparkTestBase {
         .select("customer_id", "product_id")
         .where(pmod(xxhash64(col("customer_id"), lit(7)), lit(3)).equalTo(0))
         .cache();
-    JobSettings.Neighbours s = JobSettings.of(Map.of("shoprec.job.input.path", "x",
+    JaccardNeighbours.Settings s = JobSettings.of(Map.of("shoprec.job.input.path", "x",
         "shoprec.job.neighbours.max-buyers-per-product", 40,
         "shoprec.job.neighbours.max-products-per-customer", 150)).neighbours();
     assertEquals(100, s.topK());

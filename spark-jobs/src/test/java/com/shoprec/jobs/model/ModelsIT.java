@@ -108,7 +108,7 @@ class ModelsIT extends SparkTestBase {
     // Without a checkpoint directory ALS keeps its whole lineage: at 20 iterations deserializing a task
     // overflowed the stack (the evaluation's als[iter=20] did, before it ensured the directory as the weekly
     // run does).
-    JobSettings.Als twenty = settings.als().withRankAndIterations(4, 20);
+    AlsFactors.Settings twenty = settings.als().withRankAndIterations(4, 20);
     AlsFactors.ensureCheckpointDir(spark, twenty);
     assertTrue(spark.sparkContext().getCheckpointDir().isDefined());
     AlsFactors.Result r = AlsFactors.train(AlsFactors.preferences(base, twenty.preferenceHalfLifeDays()), twenty, 2);

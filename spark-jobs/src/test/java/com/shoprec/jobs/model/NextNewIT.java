@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.shoprec.jobs.SparkTestBase;
-import com.shoprec.jobs.config.JobSettings;
+
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,7 +45,7 @@ class NextNewIT extends SparkTestBase {
     Dataset<Row> orderLines = spark.createDataFrame(lines, LINES);
     Dataset<Row> customerProducts = orderLines.select("customer_id", "product_id").distinct();
     List<Row> out = NextNew.forCustomers(orderLines, customerProducts, customerProducts.select("customer_id").distinct(),
-        new JobSettings.NextNew(10, 1.0, 0, 5)).orderBy("customer_id", "product_id").collectAsList();
+        new NextNew.Settings(10, 1.0, 0, 5)).orderBy("customer_id", "product_id").collectAsList();
     assertEquals(List.of("u1", "p2"), List.of(out.get(0).getString(0), out.get(0).getString(1)), out.toString());
     assertEquals(3, out.size(), out.toString());
     // u1 bought p0 and p1: p2 scores B[p0][p2] + B[p1][p2] = 1/3 + 0
@@ -166,7 +166,7 @@ class NextNewIT extends SparkTestBase {
     Dataset<Row> orderLines = spark.createDataFrame(lines, LINES);
     Dataset<Row> customerProducts = orderLines.select("customer_id", "product_id").distinct();
     Dataset<Row> everyone = customerProducts.select("customer_id").distinct();
-    JobSettings.NextNew settings = new JobSettings.NextNew(6, lambda, halfLife, 100);
+    NextNew.Settings settings = new NextNew.Settings(6, lambda, halfLife, 100);
     EaseIT.assertCandidates(expected, NextNew.forCustomers(orderLines, customerProducts, everyone, settings));
 
     List<Row> one = NextNew.forCustomers(orderLines.repartition(1), customerProducts, everyone, settings)

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /** Defaults: half-life 90 days, due weight 0.5, single purchase due 0.5, overdue decay over 3 intervals. */
 class RepurchaseScoreTest {
 
-  private final JobSettings.Repurchase s = JobSettings.of(Map.of("shoprec.job.input.path", "x")).repurchase();
+  private final RepurchaseScore.Settings s = JobSettings.of(Map.of("shoprec.job.input.path", "x")).repurchase();
 
   @Test
   void halfwayToTheUsualIntervalIsHalfDue() {
