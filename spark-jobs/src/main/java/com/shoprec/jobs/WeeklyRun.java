@@ -95,7 +95,7 @@ public final class WeeklyRun {
         return compute(raw, null, null);
       }
       try (PostgresStore pg = PostgresStore.connect(Operations.postgres(settings))) {
-        pg.ensureSchema();
+        pg.schema().ensure();
         RedisPublisher redis = Operations.redis(settings);
         redis.checkReachable();
         return compute(raw, pg, redis);
@@ -118,11 +118,11 @@ public final class WeeklyRun {
     stages.rows("read", input.inputRows());
     stages.rows("validate", input.inputRows());
     RunWindow window = new RunWindow(input.asOf(), ZoneId.of(settings.input().timezone()), settings.activeDays());
-    String runId = pg == null ? null : pg.beginRun(window.week(), window.asOf(), settings.describe());
+    String runId = pg == null ? null : pg.runLog().beginRun(window.week(), window.asOf(), settings.describe());
     if (pg != null) {
       deleteKeysOfFailedRuns(pg, redis);
-      stages.onEnd((stage, ms) -> pg.recordStage(runId, stage, ms));
-      pg.recordInput(runId, input.inputRows(), input.usedRows(), input.inputRows() - input.usedRows(), input.rejects());
+      stages.onEnd((stage, ms) -> pg.runLog().recordStage(runId, stage, ms));
+      pg.runLog().recordInput(runId, input.inputRows(), input.usedRows(), input.inputRows() - input.usedRows(), input.rejects());
     }
     LOG.info("run {}: week {}, as of {}, {} input rows, {} used, rejected {}", runId == null ? "(dry run)" : runId,
         window.week(), window.asOf(), input.inputRows(), input.usedRows(), input.rejects());
@@ -255,7 +255,7 @@ public final class WeeklyRun {
     List<QualityGates.Check> gates = stages.run("gates", () -> checkGates(input, base, lists, weeklyRows, pg));
     LOG.info("quality gates: {}", gates);
     if (pg != null) {
-      pg.recordGates(runId, QualityGates.json(gates), force && !QualityGates.allPassed(gates));
+      pg.runLog().recordGates(runId, QualityGates.json(gates), force && !QualityGates.allPassed(gates));
     }
     if (!QualityGates.allPassed(gates)) {
       if (!force || pg == null) {
@@ -275,8 +275,8 @@ public final class WeeklyRun {
       long built = payloads.keys();
       stages.rows("payloads", built);
       stages.run("postgres", () -> {
-        tables.forEach((table, rows) -> outputs.put(table, pg.copy(rows, table, runId)));
-        pg.copyRejectSample(runId, input.rejectSample());
+        tables.forEach((table, rows) -> outputs.put(table, pg.runTables().copy(rows, table, runId)));
+        pg.runTables().copyRejectSample(runId, input.rejectSample());
         stages.rows("postgres", tables.keySet().stream().mapToLong(outputs::get).sum());
       });
       stages.run("redis", () -> {
@@ -287,8 +287,8 @@ public final class WeeklyRun {
         outputs.put("redis_keys", written);
         stages.rows("redis", written);
       });
-      pg.recordOutputs(runId, outputs);
-      stages.run("switch", () -> pg.publish(runId,
+      pg.runLog().recordOutputs(runId, outputs);
+      stages.run("switch", () -> pg.publication().publish(runId,
           () -> redis.switchLive(runId, RedisPayloads.runInfo(stamp, payloads.counts(), Instant.now()))));
       published = true;
       LOG.info("run {} published: {}", runId, outputs);
@@ -305,7 +305,7 @@ public final class WeeklyRun {
     long historyProducts = base.customerProducts().select("product_id").distinct().count();
     long recommended = weeklyRows.select("product_id").distinct().count();
     Double overlap = null;
-    java.util.Optional<String> previous = pg == null ? java.util.Optional.empty() : pg.currentRun();
+    java.util.Optional<String> previous = pg == null ? java.util.Optional.empty() : pg.publication().currentRun();
     if (previous.isPresent()) {
       Dataset<Row> before = previousLists(pg, previous.get());
       Dataset<Row> customersNow = weeklyRows.select("customer_id").distinct();
@@ -411,7 +411,7 @@ public final class WeeklyRun {
   /** Retention never fails a published run: it is logged and retried next time. */
   private void retain(PostgresStore pg, RedisPublisher redis) {
     try {
-      pg.retain(settings.postgres().keepRuns());
+      pg.runTables().retain(settings.postgres().keepRuns());
       redis.retain(settings.redis().keepRuns());
     } catch (RuntimeException e) {
       LOG.warn("retention of old runs failed (the new run is published): {}", e.toString());
@@ -420,12 +420,12 @@ public final class WeeklyRun {
 
   /**
    * Deletes the Redis keys that failed runs may have left: a run that failed while Redis was down, or was
-   * killed, or lost Postgres (marked failed by {@link PostgresStore#beginRun}), could not delete its own.
+   * killed, or lost Postgres (marked failed by {@link com.shoprec.jobs.store.postgres.RunLog#beginRun}), could not delete its own.
    * Retention purges a failed run after the next publish, so each is cleaned until a run publishes.
    * Best effort: what is left expires with its TTL.
    */
   private static void deleteKeysOfFailedRuns(PostgresStore pg, RedisPublisher redis) {
-    for (String failed : pg.unpurgedFailedRuns()) {
+    for (String failed : pg.runLog().unpurgedFailedRuns()) {
       try {
         long n = redis.deleteRun(failed);
         if (n > 0) {
@@ -449,7 +449,7 @@ public final class WeeklyRun {
       LOG.warn("could not check the Redis pointer after the failure: {}", e.toString());
     }
     try {
-      pg.fail(runId, message);
+      pg.runLog().fail(runId, message);
     } catch (RuntimeException e) {
       LOG.warn("could not record the failure of run {}: {}", runId, e.toString());
     }
