@@ -43,6 +43,10 @@ import org.junit.jupiter.api.Test;
  * {@link PostgresStore} against a real embedded Postgres: every test gets a fresh database with the
  * schema, and loads a few literal rows with an explicit schema, so every expected value can be read off
  * the fixture.
+ *
+ * <p>One class for all four concerns ({@link Schema}, {@link RunLog}, {@link RunTables}, {@link Publication}):
+ * most cases cross them, as a run does (begin, load, publish or fail, retain), and the fixture (a Spark
+ * session and an embedded Postgres) is started once per class.
  */
 class PostgresStoreIT extends SparkTestBase {
 
