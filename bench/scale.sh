@@ -268,7 +268,7 @@ for s in sizes:
         print(f"{k:<14}{sec:>9.1f}{(f'{rows:,}' if rows is not None else '-'):>13}{rate:>12}{lines:>11}"
               f"{v['peak_heap_mib']:>15,}{v['live_heap_mib']:>15,}")
     red = r["stages"]["redis"]; pg = r["stages"]["postgres"]
-    # The write calls (RedisPublisher.write, PostgresStore.copy) as logged: keys or rows and their own ms. Each
+    # The write calls (RedisPublisher.write, RunTables.copy) as logged: keys or rows and their own ms. Each
     # includes building the values from cached tables (JSON payloads, COPY text) in the same pass; the stage
     # also counts keys to check and picks the rows of each table.
     calls = [(int(n), int(ms)) for n, ms in re.findall(r"Wrote (\d+) keys to Redis at \S+ in (\d+) ms", log)]

@@ -1,7 +1,7 @@
 -- shoprec Postgres schema: the batch's outputs, its run log, and the "current run" views.
 --
 -- Idempotent: every statement can run again on a database that already has the schema
--- (PostgresStore.ensureSchema applies this file in one transaction when an object is missing).
+-- (Schema.ensure, in spark-jobs, applies this file in one transaction when an object is missing).
 --
 -- Publish protocol (DESIGN.md section 5): every output row carries the run_id of the run that wrote it.
 -- A run's rows are loaded with COPY while the run is 'running' and invisible through the current_

@@ -181,8 +181,8 @@ public final class EvaluationRun {
     String id = "eval_" + protocol.replace('-', '_') + "_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss"));
     if (!dryRun) {
       try (PostgresStore pg = PostgresStore.connect(Operations.postgres(settings))) {
-        pg.ensureSchema();
-        long rows = pg.copy(EvaluationReport.toRows(spark, protocol, results), "evaluation_results", id);
+        pg.schema().ensure();
+        long rows = pg.runTables().copy(EvaluationReport.toRows(spark, protocol, results), "evaluation_results", id);
         LOG.info("evaluation {}: {} rows in evaluation_results", id, rows);
       }
     }

@@ -26,11 +26,11 @@ final class Operations {
    */
   static int status(JobSettings settings, PrintStream out) {
     try (PostgresStore pg = PostgresStore.connect(postgres(settings))) {
-      pg.ensureSchema();
-      for (String run : pg.failAbandonedRuns()) {
+      pg.schema().ensure();
+      for (String run : pg.runLog().failAbandonedRuns()) {
         out.println("run " + run + " was left running by a process that ended: marked failed");
       }
-      List<Map<String, Object>> runs = pg.recentRuns(10);
+      List<Map<String, Object>> runs = pg.publication().recentRuns(10);
       out.println(String.join("\t", STATUS_COLUMNS));
       for (Map<String, Object> run : runs) {
         StringBuilder line = new StringBuilder();
@@ -54,13 +54,13 @@ final class Operations {
    */
   static int rollback(JobSettings settings, PrintStream out) {
     try (PostgresStore pg = PostgresStore.connect(postgres(settings))) {
-      pg.ensureSchema();
-      String current = pg.currentRun().orElseThrow(() -> new IllegalStateException("no run is current: nothing to roll back"));
-      String previous = pg.previousCompletedRun().orElseThrow(() ->
+      pg.schema().ensure();
+      String current = pg.publication().currentRun().orElseThrow(() -> new IllegalStateException("no run is current: nothing to roll back"));
+      String previous = pg.publication().previousCompletedRun().orElseThrow(() ->
           new IllegalStateException("no completed run before " + current + " whose rows are still kept"));
       RedisPublisher redis = redis(settings);
       redis.checkReachable();
-      pg.rollbackTo(previous, () -> redis.pointTo(previous));
+      pg.publication().rollbackTo(previous, () -> redis.pointTo(previous));
       out.println("rolled back from " + current + " to " + previous);
     }
     return RecommendationJob.EXIT_OK;

@@ -53,7 +53,7 @@ final class Publisher implements AutoCloseable {
   static Publisher open(JobSettings settings) {
     PostgresStore pg = PostgresStore.connect(Operations.postgres(settings));
     try {
-      pg.ensureSchema();
+      pg.schema().ensure();
       RedisPublisher redis = Operations.redis(settings);
       redis.checkReachable();
       return new Publisher(settings, pg, redis);
@@ -69,16 +69,16 @@ final class Publisher implements AutoCloseable {
    * @throws com.shoprec.jobs.store.postgres.RunInProgressException when another run holds the lock
    */
   String begin(RunWindow window, ValidatedOrders input, Stages stages) {
-    String runId = pg.beginRun(window.week(), window.asOf(), settings.describe());
+    String runId = pg.runLog().beginRun(window.week(), window.asOf(), settings.describe());
     deleteKeysOfFailedRuns();
-    stages.onEnd((stage, ms) -> pg.recordStage(runId, stage, ms));
-    pg.recordInput(runId, input.inputRows(), input.usedRows(), input.rejectedRows(), input.rejects());
+    stages.onEnd((stage, ms) -> pg.runLog().recordStage(runId, stage, ms));
+    pg.runLog().recordInput(runId, input.inputRows(), input.usedRows(), input.rejectedRows(), input.rejects());
     return runId;
   }
 
   /** customer_id, product_id of the live run's lists, read from Postgres; empty when no run is live. */
   Optional<Dataset<Row>> liveLists(SparkSession spark) {
-    return pg.currentRun().map(run -> {
+    return pg.publication().currentRun().map(run -> {
       Properties props = new Properties();
       if (pg.target().user() != null) {
         props.put("user", pg.target().user());
@@ -97,7 +97,7 @@ final class Publisher implements AutoCloseable {
 
   /** Records the gates' results, and whether {@code --force} published the run although one failed. */
   void recordGates(String runId, WeeklyComputation.Computed run, boolean forced) {
-    pg.recordGates(runId, QualityGates.json(run.gates()), forced);
+    pg.runLog().recordGates(runId, QualityGates.json(run.gates()), forced);
   }
 
   /** The run's stamp in every Redis value: namespace, run id, week, when it began. */
@@ -114,8 +114,8 @@ final class Publisher implements AutoCloseable {
       RedisPayloads.RunStamp stamp, ValidatedOrders input, Stages stages) {
     Map<String, Long> outputs = new LinkedHashMap<>(run.outputs());
     stages.run("postgres", () -> {
-      run.tables().forEach((table, rows) -> outputs.put(table, pg.copy(rows, table, runId)));
-      pg.copyRejectSample(runId, input.rejectSample());
+      run.tables().forEach((table, rows) -> outputs.put(table, pg.runTables().copy(rows, table, runId)));
+      pg.runTables().copyRejectSample(runId, input.rejectSample());
       stages.rows("postgres", run.tables().keySet().stream().mapToLong(outputs::get).sum());
     });
     long built = payloads.keys();
@@ -127,8 +127,8 @@ final class Publisher implements AutoCloseable {
       outputs.put("redis_keys", written);
       stages.rows("redis", written);
     });
-    pg.recordOutputs(runId, outputs);
-    stages.run("switch", () -> pg.publish(runId,
+    pg.runLog().recordOutputs(runId, outputs);
+    stages.run("switch", () -> pg.publication().publish(runId,
         () -> redis.switchLive(runId, RedisPayloads.runInfo(stamp, payloads.counts(), Instant.now()))));
     LOG.info("run {} published: {}", runId, outputs);
     retain();
@@ -146,7 +146,7 @@ final class Publisher implements AutoCloseable {
       LOG.warn("could not check the Redis pointer after the failure: {}", e.toString());
     }
     try {
-      pg.fail(runId, message);
+      pg.runLog().fail(runId, message);
     } catch (RuntimeException e) {
       LOG.warn("could not record the failure of run {}: {}", runId, e.toString());
     }
@@ -165,7 +165,7 @@ final class Publisher implements AutoCloseable {
   /** Retention never fails a published run: it is logged and retried next time. */
   private void retain() {
     try {
-      pg.retain(settings.postgres().keepRuns());
+      pg.runTables().retain(settings.postgres().keepRuns());
       redis.retain(settings.redis().keepRuns());
     } catch (RuntimeException e) {
       LOG.warn("retention of old runs failed (the new run is published): {}", e.toString());
@@ -174,12 +174,12 @@ final class Publisher implements AutoCloseable {
 
   /**
    * Deletes the Redis keys that failed runs may have left: a run that failed while Redis was down, or was
-   * killed, or lost Postgres (marked failed by {@link PostgresStore#beginRun}), could not delete its own.
+   * killed, or lost Postgres (marked failed by {@link com.shoprec.jobs.store.postgres.RunLog#beginRun}), could not delete its own.
    * Retention purges a failed run after the next publish, so each is cleaned until a run publishes.
    * Best effort: what is left expires with its TTL.
    */
   private void deleteKeysOfFailedRuns() {
-    for (String failed : pg.unpurgedFailedRuns()) {
+    for (String failed : pg.runLog().unpurgedFailedRuns()) {
       try {
         long n = redis.deleteRun(failed);
         if (n > 0) {

@@ -71,7 +71,7 @@ class FaultsIT extends SparkTestBase {
     OrderSlice.write(slice, 30);
     stores = EmbeddedStores.startRestartable(dir.resolve("stores"), Map.of(), List.of("appendonly yes"));
     try (PostgresStore pg = PostgresStore.connect(new PostgresTarget(stores.jdbcUrl(), null, null))) {
-      pg.ensureSchema(); // the first test counts log rows before any run
+      pg.schema().ensure(); // the first test counts log rows before any run
     }
   }
 

@@ -19,7 +19,7 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyOutputStream;
 
 /**
- * Executor side of {@link PostgresStore#copy}: streams one partition's rows into
+ * Executor side of {@link RunTables#copy}: streams one partition's rows into
  * {@code COPY table (run_id, ...) FROM STDIN} (binary, {@link CopyBinary}, or CSV, {@link CopyEncoding}, as
  * the plan says) over one connection, taken from
  * {@link CopyConnections} only when the partition has rows and given back after a clean end, and adds the

@@ -28,7 +28,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * COPY throughput of {@link PostgresStore#copy} against {@code psql \copy} of the same rows, into
+ * COPY throughput of {@link RunTables#copy} against {@code psql \copy} of the same rows, into
  * {@code weekly_recommendations} of an embedded Postgres. Not part of the test suite; run by hand:
  *
  * <pre>
@@ -68,8 +68,8 @@ public final class CopyThroughputBench {
       PostgresTarget target = new PostgresTarget(
           "jdbc:postgresql://127.0.0.1:" + stores.postgresPort() + "/postgres", "postgres", null);
       try (PostgresStore store = PostgresStore.connect(target)) {
-        store.ensureSchema();
-        String runId = store.beginRun("2011_W49", null, null);
+        store.schema().ensure();
+        String runId = store.runLog().beginRun("2011_W49", null, null);
         Dataset<Row> weekly = weeklyShaped(spark, rows, partitions).cache();
         System.out.printf("rows: %d in %d partitions%n", weekly.count(), weekly.rdd().getNumPartitions());
         long bytes = writeCsv(weekly, runId, csv);
@@ -80,7 +80,7 @@ public final class CopyThroughputBench {
         for (int round = 1; round <= rounds; round++) {
           truncate(target);
           long t0 = System.nanoTime();
-          long loaded = store.copy(weekly, "weekly_recommendations", runId);
+          long loaded = store.runTables().copy(weekly, "weekly_recommendations", runId);
           double copySeconds = (System.nanoTime() - t0) / 1e9;
           check(loaded, rows, "copy()");
           truncate(target);
@@ -101,7 +101,7 @@ public final class CopyThroughputBench {
         double medianPsql = median(psql);
         System.out.printf("median: copy() %,.0f rows/s, psql \\copy %,.0f rows/s, ratio copy()/psql = %.2f%n",
             medianSpark, medianPsql, medianSpark / medianPsql);
-        store.fail(runId, "benchmark");
+        store.runLog().fail(runId, "benchmark");
       }
     } finally {
       Files.deleteIfExists(csv);

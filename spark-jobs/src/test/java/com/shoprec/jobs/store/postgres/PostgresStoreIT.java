@@ -43,6 +43,10 @@ import org.junit.jupiter.api.Test;
  * {@link PostgresStore} against a real embedded Postgres: every test gets a fresh database with the
  * schema, and loads a few literal rows with an explicit schema, so every expected value can be read off
  * the fixture.
+ *
+ * <p>One class for all four concerns ({@link Schema}, {@link RunLog}, {@link RunTables}, {@link Publication}):
+ * most cases cross them, as a run does (begin, load, publish or fail, retain), and the fixture (a Spark
+ * session and an embedded Postgres) is started once per class.
  */
 class PostgresStoreIT extends SparkTestBase {
 
@@ -89,7 +93,7 @@ class PostgresStoreIT extends SparkTestBase {
     }
     target = new PostgresTarget("jdbc:postgresql://127.0.0.1:" + stores.postgresPort() + "/" + db, "postgres", null);
     store = PostgresStore.connect(target);
-    store.ensureSchema();
+    store.schema().ensure();
   }
 
   @AfterEach
@@ -100,23 +104,23 @@ class PostgresStoreIT extends SparkTestBase {
 
   @Test
   void schemaAppliesTwiceWithoutError() throws SQLException {
-    store.ensureSchema(); // everything exists: nothing to do
+    store.schema().ensure(); // everything exists: nothing to do
     try (Connection c = target.connect(); Statement st = c.createStatement()) {
-      st.execute(PostgresStore.schemaScript()); // the whole script again over the existing schema
+      st.execute(Schema.script()); // the whole script again over the existing schema
       st.execute("DROP VIEW current_product_audience");
     }
-    store.ensureSchema(); // a missing view: the script runs again
-    for (String relation : PostgresStore.SCHEMA_RELATIONS) {
+    store.schema().ensure(); // a missing view: the script runs again
+    for (String relation : Schema.RELATIONS) {
       assertEquals(relation, query("SELECT to_regclass('" + relation + "')::text").get(0).get(0));
     }
   }
 
   @Test
   void runIdsCountTheWeeksRuns() {
-    String first = store.beginRun("2011_W49", LocalDate.of(2011, 12, 10), "{\"top_n\": 25}");
+    String first = store.runLog().beginRun("2011_W49", LocalDate.of(2011, 12, 10), "{\"top_n\": 25}");
     assertEquals("2011_W49_1", first);
-    store.fail(first, "test");
-    assertEquals("2011_W49_2", store.beginRun("2011_W49", LocalDate.of(2011, 12, 10), null));
+    store.runLog().fail(first, "test");
+    assertEquals("2011_W49_2", store.runLog().beginRun("2011_W49", LocalDate.of(2011, 12, 10), null));
     assertEquals(List.of(List.of("2011_W49_1", "failed", "{\"top_n\": 25}"), List.of("2011_W49_2", "running", "{}")),
         query("SELECT run_id, status, parameters::text FROM recommendation_job_log ORDER BY run_id"));
     assertEquals(LocalDate.of(2011, 12, 10),
@@ -125,33 +129,33 @@ class PostgresStoreIT extends SparkTestBase {
 
   @Test
   void aSecondRunWaitsForTheFirst() {
-    String first = store.beginRun("2011_W49", null, null);
+    String first = store.runLog().beginRun("2011_W49", null, null);
     PostgresStore second = other();
-    RunInProgressException e = assertThrows(RunInProgressException.class, () -> second.beginRun("2011_W49", null, null));
+    RunInProgressException e = assertThrows(RunInProgressException.class, () -> second.runLog().beginRun("2011_W49", null, null));
     assertEquals("2011_W49_1", e.runningRunId());
     assertTrue(e.getMessage().startsWith("run 2011_W49_1 is in progress (held by Postgres backend "), e.getMessage());
     // Nor can the same store begin a second run before finishing its first.
-    assertThrows(RunInProgressException.class, () -> store.beginRun("2011_W50", null, null));
+    assertThrows(RunInProgressException.class, () -> store.runLog().beginRun("2011_W50", null, null));
 
-    store.fail(first, "stopped by the test");
-    assertEquals("2011_W49_2", second.beginRun("2011_W49", null, null));
+    store.runLog().fail(first, "stopped by the test");
+    assertEquals("2011_W49_2", second.runLog().beginRun("2011_W49", null, null));
   }
 
   @Test
   void aRunLeftRunningByADeadProcessIsMarkedFailed() {
-    String first = store.beginRun("2011_W49", null, null);
+    String first = store.runLog().beginRun("2011_W49", null, null);
     copy(weekly("2011_W49", "c1"), "weekly_recommendations", first);
     store.close(); // as if the job died: the lock ends with its connection
     store = other();
-    assertEquals("2011_W49_2", store.beginRun("2011_W49", null, null));
-    assertEquals(List.of("failed", PostgresStore.ABANDONED),
+    assertEquals("2011_W49_2", store.runLog().beginRun("2011_W49", null, null));
+    assertEquals(List.of("failed", RunLog.ABANDONED),
         query("SELECT status, error FROM recommendation_job_log WHERE run_id = '2011_W49_1'").get(0));
     assertEquals(0L, count("SELECT count(*) FROM weekly_recommendations"));
   }
 
   @Test
   void copyLoadsExactlyTheRowsWithArraysJsonAndTimestamps() {
-    String run = store.beginRun("2011_W49", null, null);
+    String run = store.runLog().beginRun("2011_W49", null, null);
     Dataset<Row> weekly = spark.createDataFrame(List.of(
         RowFactory.create("2011_W49", "410169", "85123A", 1, 0.1 + 0.2, "repurchase", "LIGHT",
             "{\"times_bought\": 12, \"last_bought\": \"2011-12-01\"}"),
@@ -159,7 +163,7 @@ class PostgresStoreIT extends SparkTestBase {
         RowFactory.create("2011_W49", "17850", "22423", 1, -1.5e-300, "discovery", "HEAVY",
             "{\"neighbours\": 3, \"note\": \"a \\\"quoted\\\" word, é\"}")), WEEKLY).repartition(2);
     assertEquals(2, weekly.rdd().getNumPartitions());
-    assertEquals(3L, store.copy(weekly, "weekly_recommendations", run));
+    assertEquals(3L, store.runTables().copy(weekly, "weekly_recommendations", run));
     assertEquals(List.of(
             Arrays.asList(run, "2011_W49", "17850", "22423", 1, -1.5e-300, "discovery", "HEAVY",
                 "{\"note\": \"a \\\"quoted\\\" word, é\", \"neighbours\": 3}"),
@@ -176,7 +180,7 @@ class PostgresStoreIT extends SparkTestBase {
     Dataset<Row> factors = spark.createDataFrame(List.of(
         RowFactory.create("410169", new float[] {0.25f, -1.5f, 0.003f, 1.0e-7f}),
         RowFactory.create("17850", new float[] {})), factorsSchema);
-    assertEquals(2L, store.copy(factors, "als_customer_factors", run));
+    assertEquals(2L, store.runTables().copy(factors, "als_customer_factors", run));
     try (Connection c = target.connect(); Statement st = c.createStatement();
          ResultSet rs = st.executeQuery("SELECT customer_id, factors FROM als_customer_factors ORDER BY customer_id")) {
       assertTrue(rs.next());
@@ -193,7 +197,7 @@ class PostgresStoreIT extends SparkTestBase {
     Dataset<Row> segments = spark.createDataFrame(List.of(
         RowFactory.create("410169", "LIGHT", 7, 5, 0.4, Timestamp.from(Instant.parse("2011-12-09T12:50:00.000123Z"))),
         RowFactory.create("17850", "HEAVY", 600, 40, null, null)), SEGMENTS);
-    assertEquals(2L, store.copy(segments, "customer_segments", run));
+    assertEquals(2L, store.runTables().copy(segments, "customer_segments", run));
     assertEquals(List.of(
             Arrays.asList("17850", "HEAVY", 600, 40, null, null),
             Arrays.asList("410169", "LIGHT", 7, 5, 0.4, "2011-12-09 12:50:00.000123")),
@@ -209,7 +213,7 @@ class PostgresStoreIT extends SparkTestBase {
    */
   @Test
   void binaryAndCsvLoadsLeaveTheSameValues() {
-    String run = store.beginRun("2011_W49", null, null);
+    String run = store.runLog().beginRun("2011_W49", null, null);
     Dataset<Row> weekly = spark.createDataFrame(List.of(
         RowFactory.create("2011_W49", "410169", "85123A", 1, 0.1 + 0.2, "repurchase", "LIGHT",
             "{\"times_bought\": 12, \"note\": \"a \\\"quoted\\\" word,\\n é ☕\"}"),
@@ -252,11 +256,11 @@ class PostgresStoreIT extends SparkTestBase {
         String table = t.getKey();
         String select = "SELECT * FROM " + table + " t ORDER BY t::text";
         long rows = t.getValue().count();
-        assertEquals(rows, store.copy(t.getValue(), table, run, false), table + " as CSV");
+        assertEquals(rows, store.runTables().copy(t.getValue(), table, run, false), table + " as CSV");
         List<List<Object>> asCsv = queryAsText(select);
         assertEquals(rows, asCsv.size());
         execute("DELETE FROM " + table);
-        assertEquals(rows, store.copy(t.getValue(), table, run, true), table + " in binary");
+        assertEquals(rows, store.runTables().copy(t.getValue(), table, run, true), table + " in binary");
         assertEquals(asCsv, queryAsText(select), table);
         execute("DELETE FROM " + table);
       }
@@ -296,7 +300,7 @@ class PostgresStoreIT extends SparkTestBase {
 
   @Test
   void copiesReuseTheirConnectionsAndReplaceOnesTheServerEnded() {
-    String run = store.beginRun("2011_W49", null, null);
+    String run = store.runLog().beginRun("2011_W49", null, null);
     String backends = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
         + "AND application_name = 'shoprec' AND pid <> pg_backend_pid() ORDER BY pid";
     List<List<Object>> before = query(backends); // the store's own connection
@@ -339,22 +343,22 @@ class PostgresStoreIT extends SparkTestBase {
 
   @Test
   void copyRefusesAMismatchedDatasetBeforeLoading() {
-    String run = store.beginRun("2011_W49", null, null);
+    String run = store.runLog().beginRun("2011_W49", null, null);
     Dataset<Row> wrong = weekly("2011_W49", "c1").withColumnRenamed("score", "scor");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> store.copy(wrong, "weekly_recommendations", run));
+        () -> store.runTables().copy(wrong, "weekly_recommendations", run));
     assertTrue(e.getMessage().contains("dataset column scor is not a column of weekly_recommendations"), e.getMessage());
   }
 
   @Test
   void aFailedPartitionLoadsNothing() {
-    String run = store.beginRun("2011_W49", null, null);
+    String run = store.runLog().beginRun("2011_W49", null, null);
     // One partition whose third row repeats the first's key: its COPY fails as a whole.
     Dataset<Row> duplicate = spark.createDataFrame(List.of(
         RowFactory.create("2011_W49", "c1", "p1", 1, 1.0, "repurchase", "LIGHT", null),
         RowFactory.create("2011_W49", "c1", "p2", 2, 0.5, "repurchase", "LIGHT", null),
         RowFactory.create("2011_W49", "c1", "p1", 3, 0.2, "repurchase", "LIGHT", null)), WEEKLY).coalesce(1);
-    StoreException e = assertThrows(StoreException.class, () -> store.copy(duplicate, "weekly_recommendations", run));
+    StoreException e = assertThrows(StoreException.class, () -> store.runTables().copy(duplicate, "weekly_recommendations", run));
     assertTrue(e.getMessage().startsWith("loading weekly_recommendations for run 2011_W49_1 failed: "), e.getMessage());
     assertTrue(e.getMessage().contains("duplicate key"), e.getMessage());
     assertEquals(0L, count("SELECT count(*) FROM weekly_recommendations"));
@@ -362,21 +366,21 @@ class PostgresStoreIT extends SparkTestBase {
 
   @Test
   void publishShowsTheWholeRunAtOnce() throws SQLException {
-    String first = store.beginRun("2011_W49", null, null);
+    String first = store.runLog().beginRun("2011_W49", null, null);
     assertEquals(4L, copy(weekly("2011_W49", "a", "b"), "weekly_recommendations", first));
     assertEquals(0L, count("SELECT count(*) FROM current_weekly_recommendations"));
-    assertEquals(Optional.empty(), store.currentRun());
-    store.publish(first, () -> { });
-    assertEquals(Optional.of(first), store.currentRun());
+    assertEquals(Optional.empty(), store.publication().currentRun());
+    store.publication().publish(first, () -> { });
+    assertEquals(Optional.of(first), store.publication().currentRun());
     assertEquals(4L, count("SELECT count(*) FROM current_weekly_recommendations"));
 
-    String second = store.beginRun("2011_W50", null, null);
+    String second = store.runLog().beginRun("2011_W50", null, null);
     copy(weekly("2011_W50", "c", "d", "e"), "weekly_recommendations", second);
     // Loaded but not published: readers still see the first run only.
     assertEquals(List.of(List.of(first, 4L)),
         query("SELECT run_id, count(*) FROM current_weekly_recommendations GROUP BY run_id"));
     try (Connection reader = target.connect()) {
-      store.publish(second, () -> {
+      store.publication().publish(second, () -> {
         // Inside the publish transaction, before COMMIT: another session still sees the first run.
         assertEquals(List.of(List.of(first, 4L)), query(reader,
             "SELECT run_id, count(*) FROM current_weekly_recommendations GROUP BY run_id"));
@@ -389,43 +393,43 @@ class PostgresStoreIT extends SparkTestBase {
             + "ORDER BY started_at DESC"));
     assertEquals(query("SELECT published_at FROM recommendation_current_run"),
         query("SELECT published_at FROM recommendation_job_log WHERE run_id = '" + second + "'"));
-    assertEquals(Optional.of(first), store.previousCompletedRun());
+    assertEquals(Optional.of(first), store.publication().previousCompletedRun());
   }
 
   @Test
   void aFailingSwitchInsidePublishChangesNothing() {
-    String first = store.beginRun("2011_W49", null, null);
+    String first = store.runLog().beginRun("2011_W49", null, null);
     copy(weekly("2011_W49", "a"), "weekly_recommendations", first);
-    store.publish(first, () -> { });
-    String second = store.beginRun("2011_W50", null, null);
+    store.publication().publish(first, () -> { });
+    String second = store.runLog().beginRun("2011_W50", null, null);
     copy(weekly("2011_W50", "b", "c"), "weekly_recommendations", second);
 
     IllegalStateException redisDown = new IllegalStateException("Redis pointer switch failed");
-    IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> store.publish(second, () -> {
+    IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> store.publication().publish(second, () -> {
       throw redisDown;
     }));
     assertSame(redisDown, thrown);
-    assertEquals(Optional.of(first), store.currentRun());
+    assertEquals(Optional.of(first), store.publication().currentRun());
     assertEquals(List.of("running"), query("SELECT status FROM recommendation_job_log WHERE run_id = '" + second + "'").get(0));
     assertEquals(List.of(List.of(first, 2L)),
         query("SELECT run_id, count(*) FROM current_weekly_recommendations GROUP BY run_id"));
     // Still this store's run: the lock is held until it is failed.
-    assertThrows(RunInProgressException.class, () -> other().beginRun("2011_W50", null, null));
-    store.fail(second, "publish failed: " + redisDown.getMessage());
-    assertEquals("2011_W50_2", other().beginRun("2011_W50", null, null));
+    assertThrows(RunInProgressException.class, () -> other().runLog().beginRun("2011_W50", null, null));
+    store.runLog().fail(second, "publish failed: " + redisDown.getMessage());
+    assertEquals("2011_W50_2", other().runLog().beginRun("2011_W50", null, null));
   }
 
   @Test
   void failDeletesTheRunsRowsAndRecordsTheError() {
-    String kept = store.beginRun("2011_W49", null, null);
+    String kept = store.runLog().beginRun("2011_W49", null, null);
     copy(weekly("2011_W49", "a"), "weekly_recommendations", kept);
-    store.publish(kept, () -> { });
+    store.publication().publish(kept, () -> { });
 
-    String run = store.beginRun("2011_W50", null, null);
+    String run = store.runLog().beginRun("2011_W50", null, null);
     copy(weekly("2011_W50", "b", "c"), "weekly_recommendations", run);
-    store.copyRejectSample(run, List.<String[]>of(new String[] {"missing_customer", "536365,,85123A,2010-12-01 08:26,6,2.55", null}));
+    store.runTables().copyRejectSample(run, List.<String[]>of(new String[] {"missing_customer", "536365,,85123A,2010-12-01 08:26,6,2.55", null}));
     assertEquals(4L, count("SELECT count(*) FROM weekly_recommendations WHERE run_id = '" + run + "'"));
-    store.fail(run, "quality gate failed: only 2 customers");
+    store.runLog().fail(run, "quality gate failed: only 2 customers");
 
     assertEquals(0L, count("SELECT count(*) FROM weekly_recommendations WHERE run_id = '" + run + "'"));
     // The rejected rows sample stays, to show why the run failed; retention deletes it later.
@@ -435,11 +439,11 @@ class PostgresStoreIT extends SparkTestBase {
     assertEquals(Arrays.asList("failed", "quality gate failed: only 2 customers", true),
         query("SELECT status, error, finished_at IS NOT NULL FROM recommendation_job_log WHERE run_id = '" + run + "'").get(0));
     // The current run is never failed nor emptied.
-    store.fail(kept, "too late");
+    store.runLog().fail(kept, "too late");
     assertEquals(Arrays.asList("completed", null),
         query("SELECT status, error FROM recommendation_job_log WHERE run_id = '" + kept + "'").get(0));
     assertEquals(2L, count("SELECT count(*) FROM current_weekly_recommendations"));
-    store.retain(1);
+    store.runTables().retain(1);
     assertEquals(0L, count("SELECT count(*) FROM rejected_rows_sample"));
     assertEquals(2L, count("SELECT count(*) FROM current_weekly_recommendations"));
   }
@@ -448,20 +452,20 @@ class PostgresStoreIT extends SparkTestBase {
   void retainKeepsTheNewestRunsAndNeverTheCurrentOne() {
     List<String> runs = new ArrayList<>();
     for (String week : List.of("2011_W47", "2011_W48", "2011_W49")) {
-      String run = store.beginRun(week, null, null);
+      String run = store.runLog().beginRun(week, null, null);
       copy(weekly(week, "a", "b"), "weekly_recommendations", run);
-      store.publish(run, () -> { });
+      store.publication().publish(run, () -> { });
       runs.add(run);
     }
-    store.retain(2);
+    store.runTables().retain(2);
     assertEquals(List.of(List.of(runs.get(1), 4L), List.of(runs.get(2), 4L)),
         query("SELECT run_id, count(*) FROM weekly_recommendations GROUP BY run_id ORDER BY run_id"));
-    StoreException purged = assertThrows(StoreException.class, () -> store.rollbackTo(runs.get(0)));
+    StoreException purged = assertThrows(StoreException.class, () -> store.publication().rollbackTo(runs.get(0)));
     assertEquals("cannot roll back to run 2011_W47_1: retention deleted its rows", purged.getMessage());
 
     // After a rollback the current run is not the newest: retain(1) still keeps it.
-    store.rollbackTo(runs.get(1));
-    store.retain(1);
+    store.publication().rollbackTo(runs.get(1));
+    store.runTables().retain(1);
     assertEquals(List.of(List.of(runs.get(1), 4L)),
         query("SELECT run_id, count(*) FROM weekly_recommendations GROUP BY run_id"));
     assertEquals(4L, count("SELECT count(*) FROM current_weekly_recommendations"));
@@ -471,46 +475,46 @@ class PostgresStoreIT extends SparkTestBase {
 
   @Test
   void rollbackRestoresThePreviousRun() {
-    String first = store.beginRun("2011_W49", null, null);
+    String first = store.runLog().beginRun("2011_W49", null, null);
     copy(weekly("2011_W49", "a"), "weekly_recommendations", first);
-    store.publish(first, () -> { });
-    String second = store.beginRun("2011_W50", null, null);
+    store.publication().publish(first, () -> { });
+    String second = store.runLog().beginRun("2011_W50", null, null);
     copy(weekly("2011_W50", "b", "c"), "weekly_recommendations", second);
-    store.publish(second, () -> { });
+    store.publication().publish(second, () -> { });
 
-    assertEquals(Optional.of(first), store.previousCompletedRun());
-    store.rollbackTo(store.previousCompletedRun().orElseThrow());
-    assertEquals(Optional.of(first), store.currentRun());
+    assertEquals(Optional.of(first), store.publication().previousCompletedRun());
+    store.publication().rollbackTo(store.publication().previousCompletedRun().orElseThrow());
+    assertEquals(Optional.of(first), store.publication().currentRun());
     assertEquals(List.of(List.of(first, 2L)),
         query("SELECT run_id, count(*) FROM current_weekly_recommendations GROUP BY run_id"));
     assertEquals(List.of(List.of(first, "completed"), List.of(second, "rolled_back")),
         query("SELECT run_id, status FROM recommendation_job_log ORDER BY run_id"));
-    assertEquals(Optional.empty(), store.previousCompletedRun());
+    assertEquals(Optional.empty(), store.publication().previousCompletedRun());
 
     // A rollback whose switch fails changes nothing; rolling forward again works.
-    assertThrows(IllegalStateException.class, () -> store.rollbackTo(second, () -> {
+    assertThrows(IllegalStateException.class, () -> store.publication().rollbackTo(second, () -> {
       throw new IllegalStateException("Redis down");
     }));
-    assertEquals(Optional.of(first), store.currentRun());
-    store.rollbackTo(second);
+    assertEquals(Optional.of(first), store.publication().currentRun());
+    store.publication().rollbackTo(second);
     assertEquals(List.of(List.of(first, "rolled_back"), List.of(second, "completed")),
         query("SELECT run_id, status FROM recommendation_job_log ORDER BY run_id"));
   }
 
   @Test
   void theRunLogKeepsCountsTimingsAndGates() {
-    String run = store.beginRun("2011_W49", LocalDate.of(2011, 12, 10), "{\"as_of\": \"2011-12-10\"}");
+    String run = store.runLog().beginRun("2011_W49", LocalDate.of(2011, 12, 10), "{\"as_of\": \"2011-12-10\"}");
     Map<String, Long> rejects = new LinkedHashMap<>();
     rejects.put("missing_customer", 135080L);
     rejects.put("non_positive_quantity", 10624L);
-    store.recordInput(run, 541909, 396205, 145704, rejects);
-    store.recordStage(run, "load", 1200);
-    store.recordStage(run, "segments", 300);
-    store.recordStage(run, "load", 1250);
-    store.recordOutputs(run, Map.of("weekly_recommendations", 100L));
-    store.recordOutputs(run, Map.of("customer_segments", 4L));
-    store.recordGates(run, "{\"coverage\": \"ok\"}", true);
-    store.publish(run, () -> { });
+    store.runLog().recordInput(run, 541909, 396205, 145704, rejects);
+    store.runLog().recordStage(run, "load", 1200);
+    store.runLog().recordStage(run, "segments", 300);
+    store.runLog().recordStage(run, "load", 1250);
+    store.runLog().recordOutputs(run, Map.of("weekly_recommendations", 100L));
+    store.runLog().recordOutputs(run, Map.of("customer_segments", 4L));
+    store.runLog().recordGates(run, "{\"coverage\": \"ok\"}", true);
+    store.publication().publish(run, () -> { });
 
     assertEquals(Arrays.asList(541909L, 396205L, 145704L,
             "{\"missing_customer\": 135080, \"non_positive_quantity\": 10624}",
@@ -519,7 +523,7 @@ class PostgresStoreIT extends SparkTestBase {
             "{\"coverage\": \"ok\"}", true),
         query("SELECT input_rows, used_rows, rejected_rows, reject_counts::text, stage_timings::text, "
             + "output_counts::text, gate_results::text, forced FROM recommendation_job_log").get(0));
-    List<Map<String, Object>> recent = store.recentRuns(5);
+    List<Map<String, Object>> recent = store.publication().recentRuns(5);
     assertEquals(1, recent.size());
     assertEquals(run, recent.get(0).get("run_id"));
     assertEquals("completed", recent.get(0).get("status"));
@@ -527,7 +531,7 @@ class PostgresStoreIT extends SparkTestBase {
     assertEquals(LocalDate.of(2011, 12, 10), recent.get(0).get("as_of"));
     assertTrue(recent.get(0).get("started_at") instanceof Instant);
     assertTrue((Double) recent.get(0).get("duration_seconds") >= 0);
-    assertThrows(StoreException.class, () -> store.recordStage("2011_W01_9", "load", 1));
+    assertThrows(StoreException.class, () -> store.runLog().recordStage("2011_W01_9", "load", 1));
   }
 
   @Test
@@ -545,22 +549,22 @@ class PostgresStoreIT extends SparkTestBase {
 
   @Test
   void theCurrentRunTableTakesOneRowOnly() {
-    String run = store.beginRun("2011_W49", null, null);
-    store.publish(run, () -> { });
+    String run = store.runLog().beginRun("2011_W49", null, null);
+    store.publication().publish(run, () -> { });
     SqlError e = assertThrows(SqlError.class,
         () -> query("INSERT INTO recommendation_current_run VALUES ('" + run + "', now())"));
     assertEquals("23505", ((SQLException) e.getCause()).getSQLState());
-    assertNull(store.recentRuns(1).get(0).get("error"));
+    assertNull(store.publication().recentRuns(1).get(0).get("error"));
   }
 
   @Test
   void theCurrentEvaluationOfAProtocolIsItsNewest() {
     // Evaluations are not weekly runs: their ids are their own, and the newest of each protocol is current.
-    store.copy(EvaluationReport.toRows(spark, "last-basket", List.of(
+    store.runTables().copy(EvaluationReport.toRows(spark, "last-basket", List.of(
         new Metric("weekly", "ALL", "all", "recall", 25, 0.1, 100))), "evaluation_results", "eval_last_basket_1");
-    store.copy(EvaluationReport.toRows(spark, "time-split", List.of(
+    store.runTables().copy(EvaluationReport.toRows(spark, "time-split", List.of(
         new Metric("weekly", "ALL", "all", "recall", 25, 0.4, 80))), "evaluation_results", "eval_time_split_1");
-    store.copy(EvaluationReport.toRows(spark, "last-basket", List.of(
+    store.runTables().copy(EvaluationReport.toRows(spark, "last-basket", List.of(
         new Metric("weekly", "ALL", "all", "recall", 25, 0.2, 120),
         new Metric("weekly", "LIGHT", "all", "recall", 25, 0.3, 50),
         new Metric("als", "ALL", "all", "recall", 25, 0.05, 120))), "evaluation_results", "eval_last_basket_2");
@@ -577,20 +581,20 @@ class PostgresStoreIT extends SparkTestBase {
             List.of("eval_last_basket_1", "last-basket", 100L, 1L, 1L)),
         query("SELECT run_id, protocol, customers, methods, result_rows FROM evaluation_runs"));
     // a weekly run becoming current changes nothing here
-    String run = store.beginRun("2011_W49", null, null);
-    store.publish(run, () -> { });
+    String run = store.runLog().beginRun("2011_W49", null, null);
+    store.publication().publish(run, () -> { });
     assertEquals(4L, count("SELECT count(*) FROM current_evaluation_results"));
   }
 
   @Test
   void stageTimingsAndRejectCountsHaveARowEach() {
-    String first = store.beginRun("2011_W49", null, null);
-    store.recordStage(first, "read", 1500);
-    store.recordStage(first, "als", 12_250);
-    store.recordInput(first, 10, 7, 3, Map.of("missing_customer_id", 2L, "after_as_of", 1L));
-    store.publish(first, () -> { });
-    String second = store.beginRun("2011_W50", null, null);
-    store.recordStage(second, "read", 900);
+    String first = store.runLog().beginRun("2011_W49", null, null);
+    store.runLog().recordStage(first, "read", 1500);
+    store.runLog().recordStage(first, "als", 12_250);
+    store.runLog().recordInput(first, 10, 7, 3, Map.of("missing_customer_id", 2L, "after_as_of", 1L));
+    store.publication().publish(first, () -> { });
+    String second = store.runLog().beginRun("2011_W50", null, null);
+    store.runLog().recordStage(second, "read", 900);
 
     // newest run first, then its slowest stage / most frequent reason first
     assertEquals(List.of(List.of(second, "read", 0.9), List.of(first, "als", 12.25), List.of(first, "read", 1.5)),
@@ -612,8 +616,8 @@ class PostgresStoreIT extends SparkTestBase {
     query("INSERT INTO evaluation_results (run_id, protocol, method, segment, items, metric, k, value) "
         + "VALUES ('eval_last_basket_1', 'last-basket', 'weekly', 'ALL', 'all', 'recall', 25, 0.1)");
 
-    store.ensureSchema();
-    for (String relation : PostgresStore.SCHEMA_RELATIONS) {
+    store.schema().ensure();
+    for (String relation : Schema.RELATIONS) {
       assertEquals(relation, query("SELECT to_regclass('" + relation + "')::text").get(0).get(0));
     }
     assertEquals(Arrays.asList("eval_last_basket_1", null),
@@ -633,7 +637,7 @@ class PostgresStoreIT extends SparkTestBase {
   }
 
   private long copy(Dataset<Row> rows, String table, String run) {
-    return store.copy(rows, table, run);
+    return store.runTables().copy(rows, table, run);
   }
 
   private PostgresStore other() {
