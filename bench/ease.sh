@@ -14,4 +14,4 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 cd "$ROOT"
 source "$ROOT/bench/lib.sh"
 spark_jobs_test_classpath "$WORK"
-java -Xmx6g -cp "$CP" com.shoprec.jobs.model.EaseBench "$@"
+java -Xmx6g -cp "$CP" com.shoprec.jobs.model.signals.EaseBench "$@"

@@ -24,5 +24,5 @@ spark_jobs_test_classpath "$WORK"
 
 echo "$(nproc) cores; input $INPUT" >&2
 # shellcheck disable=SC2086
-timeout "$BENCH_TIMEOUT" java -Xmx6g $OPENS -cp "$CP" com.shoprec.jobs.model.JaccardNeighboursBench \
+timeout "$BENCH_TIMEOUT" java -Xmx6g $OPENS -cp "$CP" com.shoprec.jobs.model.signals.JaccardNeighboursBench \
   --input "$INPUT" --partitions "$PARTITIONS"

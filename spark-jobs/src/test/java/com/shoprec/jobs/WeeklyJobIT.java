@@ -1,5 +1,6 @@
 package com.shoprec.jobs;
 
+import com.shoprec.jobs.model.lists.DiscoveryModelsIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.model.kernels.Sums;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
@@ -73,7 +74,7 @@ public record BaseTables(Dataset<Row> orderLines, Dataset<Row> customerProducts,
   }
 
   /** {@code 2^(-age/halfLife)}: a purchase {@code halfLife} days old weighs half of one made today. */
-  static Column decay(Column ageDays, double halfLifeDays) {
+  public static Column decay(Column ageDays, double halfLifeDays) {
     return exp(ageDays.multiply(-Math.log(2) / halfLifeDays));
   }
 

@@ -1,5 +1,15 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.model.lists.Discovery;
+import com.shoprec.jobs.model.lists.ProductAudience;
+import com.shoprec.jobs.model.lists.Segments;
+import com.shoprec.jobs.model.signals.AlsFactors;
+import com.shoprec.jobs.model.signals.Cooccurrence;
+import com.shoprec.jobs.model.signals.Ease;
+import com.shoprec.jobs.model.signals.JaccardNeighbours;
+import com.shoprec.jobs.model.signals.NextNew;
+import com.shoprec.jobs.model.signals.Popularity;
+import com.shoprec.jobs.model.signals.RepurchaseScore;
 import static org.apache.spark.sql.functions.col;
 
 import com.shoprec.common.RedisKeys;

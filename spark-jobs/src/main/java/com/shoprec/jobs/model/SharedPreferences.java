@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.model.signals.AlsFactors;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.sql.Dataset;

@@ -3,7 +3,7 @@ package com.shoprec.jobs.publish;
 import com.shoprec.common.PayloadKind;
 import com.shoprec.common.PayloadWriter;
 import com.shoprec.common.RedisKeys;
-import com.shoprec.jobs.model.WeeklyLists;
+import com.shoprec.jobs.model.lists.WeeklyLists;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,7 +1,7 @@
 package com.shoprec.jobs.config;
 
-import com.shoprec.jobs.model.NextNew;
-import com.shoprec.jobs.model.Ease;
+import com.shoprec.jobs.model.signals.NextNew;
+import com.shoprec.jobs.model.signals.Ease;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,12 @@
 package com.shoprec.jobs.model;
 
+import com.shoprec.jobs.model.lists.ListAssembler;
+import com.shoprec.jobs.model.lists.Segments;
+import com.shoprec.jobs.model.lists.WeeklyLists;
+import com.shoprec.jobs.model.signals.AlsFactors;
+import com.shoprec.jobs.model.signals.Ease;
+import com.shoprec.jobs.model.signals.Popularity;
+import com.shoprec.jobs.model.signals.RepurchaseScore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
