@@ -1,5 +1,6 @@
 package com.shoprec.jobs.model.signals;
 
+import com.shoprec.jobs.model.kernels.PackedSets;
 import com.shoprec.jobs.model.kernels.InMemoryCooccurrence;
 import com.shoprec.jobs.model.kernels.SlicedRows;
 import com.shoprec.jobs.config.Section;
@@ -139,7 +140,7 @@ public final class Cooccurrence {
 
     List<Row> basketRows = orderLines
         .select(xxhash64(col("order_id")).as("basket"), xxhash64(col("product_id")).as("item"))
-        .groupBy("basket").agg(JaccardNeighbours.packUdf().apply(collect_set(col("item"))).as("items"))
+        .groupBy("basket").agg(PackedSets.packUdf().apply(collect_set(col("item"))).as("items"))
         .select("items")
         .collectAsList();
     int baskets = basketRows.size();
@@ -147,7 +148,7 @@ public final class Cooccurrence {
     int[][] sampled = new int[baskets][];
     long capped = 0;
     for (int k = 0; k < baskets; k++) {
-      long[] items = JaccardNeighbours.unpack((byte[]) basketRows.get(k).get(0));
+      long[] items = PackedSets.unpack((byte[]) basketRows.get(k).get(0));
       int[] numbers = new int[items.length];
       for (int i = 0; i < items.length; i++) {
         numbers[i] = byHash[Arrays.binarySearch(sortedHashes, items[i])];

@@ -1,6 +1,7 @@
 package com.shoprec.jobs.model.signals;
 
 import com.shoprec.jobs.model.kernels.InMemoryNeighbours;
+import com.shoprec.jobs.model.kernels.PackedSets;
 import com.shoprec.jobs.model.kernels.SlicedRows;
 import com.shoprec.jobs.config.Section;
 import static org.apache.spark.sql.functions.broadcast;
@@ -66,27 +67,25 @@ import scala.collection.Seq;
  * Why the smallest buyers and not a uniform sample: a customer with few products has few ways into the index,
  * and a popular product is often its only one; a customer with many products meets its neighbours through
  * its rarer products as well. Through one shared product, J(A, B) ≤ 1/|PA ∪ PB|, which is large only for
- * small sets. On the whole Online Retail file, with 100 buyers per product, a uniform seeded sample finds 74 %
- * of the true top-100 neighbours (an offline simulation) and the smallest-first cap 98.9 % ({@code
- * bench/neighbours.sh}, which also gives the cost against the uncapped index).
+ * small sets, so the smallest-first cap keeps far more of the true neighbours than a uniform sample of the same
+ * size ({@code bench/neighbours.sh} measures the recall and the cost against the uncapped index).
  *
  * <p><b>Exact similarities.</b> Pairs that cannot reach {@code minSimilarity} from their sizes alone
  * (J ≤ min(|PA|, |PB|) / max(|PA|, |PB|), {@link #canReach}) are dropped before any set is read. For every
  * other candidate the intersection is counted over the customers' full product sets, not the capped ones:
  * each customer's products as a sorted array of 64-bit hashes ({@code xxhash64(product_id)}), merged
- * ({@link #intersectionSize}). So every similarity kept is exact (barring two different product ids with the
+ * ({@link PackedSets#intersectionSize}). So every similarity kept is exact (barring two different product ids with the
  * same 64-bit hash, odds about n²/2⁶⁵ for n products); the caps only decide which pairs are looked at.
  *
  * <p>Inside the job customers are numbered in the order of their ids ({@code monotonically_increasing_id}
  * on a sorted, locally checkpointed table, so the numbers cannot change on recomputation) and products keyed
  * by their 64-bit hash: the self-join, the de-duplication of pairs and the ranking then shuffle and sort longs,
- * not strings (about three times faster on the whole file than string keys in one run: 64 s → 20 s with the
- * default caps, on a shared machine); the ids are joined back to the top-K rows only.
+ * not strings, which is several times faster than string keys; the ids are joined back to the top-K rows only.
  *
  * <p><b>Scoring.</b> When the product sets fit in a broadcast ({@link #MAX_BROADCAST_BYTES}, or an eighth of the
  * driver's heap), the sets and the capped index are numbered densely, broadcast as flat arrays and scored by
  * {@link InMemoryNeighbours}: each task takes every few-th customer, gathers its candidates from the index and
- * keeps its top K as they come, so no pair is shuffled (at 2 M order lines 128 s → 36 s for the same rows).
+ * keeps its top K as they come, so no pair is shuffled.
  * Beyond that size the pairs are scored as rows: the index joined with itself, de-duplicated, joined to both
  * customers' sets, both directions ranked per customer by similarity, then similar_customer_id. Both give the
  * same rows ({@code JaccardNeighboursIT} runs every case both ways; {@code JaccardNeighboursRecallIT} compares
@@ -120,7 +119,6 @@ public final class JaccardNeighbours {
   /** Largest product sets the job broadcasts (also at most an eighth of the driver's heap). */
   static final long MAX_BROADCAST_BYTES = 512L << 20;
 
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   /**
    * What one run did. customers: distinct customers in the input; candidatePairs: distinct unordered pairs
@@ -166,7 +164,7 @@ public final class JaccardNeighbours {
     // ranks by the id. monotonically_increasing_id is not stable across recomputation, so the table is
     // checkpointed before the id is used anywhere.
     Dataset<Row> sets = base.groupBy("customer_id")
-        .agg(count(lit(1)).cast("int").as("size"), packUdf().apply(collect_list(xxhash64(col("product_id")))).as("hashes"))
+        .agg(count(lit(1)).cast("int").as("size"), PackedSets.packUdf().apply(collect_list(xxhash64(col("product_id")))).as("hashes"))
         .orderBy("customer_id")
         .withColumn("cid", monotonically_increasing_id())
         .localCheckpoint(true);
@@ -266,7 +264,7 @@ public final class JaccardNeighbours {
     Dataset<Row> setsB = small(sets.select(col("cid").as("b"), col("size").as("size_b"), col("hashes").as("hashes_b")),
         broadcastSets);
     Dataset<Row> similar = candidates.join(setsA, "a").join(setsB, "b")
-        .withColumn("common", intersectUdf().apply(col("hashes_a"), col("hashes_b")))
+        .withColumn("common", PackedSets.intersectUdf().apply(col("hashes_a"), col("hashes_b")))
         .withColumn("similarity", similarity(col("common"), col("size_a"), col("size_b")))
         .where(col("similarity").geq(t))
         .select(col("a"), col("b"), col("similarity"), col("common"));
@@ -337,7 +335,7 @@ public final class JaccardNeighbours {
       Row r = setRows.get(c);
       cids[c] = r.getLong(0);
       names[c] = r.getString(1);
-      hashes[c] = unpack((byte[]) r.get(2));
+      hashes[c] = PackedSets.unpack((byte[]) r.get(2));
       total += hashes[c].length;
     }
     setRows = null;
@@ -369,15 +367,6 @@ public final class JaccardNeighbours {
       lists[p] = list;
     }
     return InMemoryNeighbours.Tables.of(names, products.length, numbered, lists);
-  }
-
-  /** The inverse of {@link #pack}. */
-  static long[] unpack(byte[] packed) {
-    long[] values = new long[packed.length / Long.BYTES];
-    for (int k = 0; k < values.length; k++) {
-      values[k] = (long) LONGS.get(packed, k * Long.BYTES);
-    }
-    return values;
   }
 
   /** {@code table} marked for broadcast when {@code broadcastable}, else as it is (Spark decides). */
@@ -448,54 +437,4 @@ public final class JaccardNeighbours {
     return (double) Math.min(sizeA, sizeB) / (double) Math.max(sizeA, sizeB) >= minSimilarity;
   }
 
-  /**
-   * The number of common elements of two ascending arrays of longs, each packed big-endian into bytes
-   * ({@link #pack}); a value present k times in one and m times in the other counts min(k, m) times.
-   */
-  static int intersectionSize(byte[] a, byte[] b) {
-    int i = 0;
-    int j = 0;
-    int common = 0;
-    while (i < a.length && j < b.length) {
-      long x = (long) LONGS.get(a, i);
-      long y = (long) LONGS.get(b, j);
-      if (x < y) {
-        i += Long.BYTES;
-      } else if (x > y) {
-        j += Long.BYTES;
-      } else {
-        common++;
-        i += Long.BYTES;
-        j += Long.BYTES;
-      }
-    }
-    return common;
-  }
-
-  /** The values sorted ascending and packed big-endian, eight bytes each. */
-  static byte[] pack(long[] values) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    byte[] out = new byte[sorted.length * Long.BYTES];
-    for (int k = 0; k < sorted.length; k++) {
-      LONGS.set(out, k * Long.BYTES, sorted[k]);
-    }
-    return out;
-  }
-
-  /** Packs an array of longs, sorted, into bytes ({@link #pack}). */
-  static UserDefinedFunction packUdf() {
-    return udf((UDF1<Seq<Object>, byte[]>) hashes -> {
-      long[] values = new long[hashes.length()];
-      for (int k = 0; k < values.length; k++) {
-        values[k] = (Long) hashes.apply(k);
-      }
-      return pack(values);
-    }, DataTypes.BinaryType);
-  }
-
-  private static UserDefinedFunction intersectUdf() {
-    return udf((UDF2<byte[], byte[], Integer>) JaccardNeighbours::intersectionSize, DataTypes.IntegerType)
-        .asNonNullable();
-  }
 }

@@ -1,9 +1,10 @@
 package com.shoprec.jobs.model.signals;
 
+import com.shoprec.jobs.model.kernels.PackedSets;
 import static com.shoprec.jobs.model.signals.JaccardNeighbours.buyerCap;
 import static com.shoprec.jobs.model.signals.JaccardNeighbours.canReach;
-import static com.shoprec.jobs.model.signals.JaccardNeighbours.intersectionSize;
-import static com.shoprec.jobs.model.signals.JaccardNeighbours.pack;
+import static com.shoprec.jobs.model.kernels.PackedSets.intersectionSize;
+import static com.shoprec.jobs.model.kernels.PackedSets.pack;
 import static com.shoprec.jobs.model.signals.JaccardNeighbours.pairsAt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
