@@ -25,8 +25,8 @@ import scala.collection.Seq;
  * For every row of one factor matrix, the k rows of another with the highest dot product: ALS's "best products
  * for each customer" and "best customers for each product". The same answer as {@code
  * ALSModel.recommendForAllUsers/Items} (scores from the same single-precision matrix products), but the top k
- * are chosen with a primitive heap per query instead of a boxed comparator and a merge of partial top-k lists:
- * in Spark's version those took about half of the ALS stage at 2 M order lines (a flight recording).
+ * are chosen with a primitive heap per query instead of a boxed comparator and a merge of partial top-k lists,
+ * which in Spark's version are a large share of the ALS stage.
  *
  * <p>The targets (factors of the other side) are broadcast as one float array; each task scores its queries in
  * blocks of {@link #QUERY_BLOCK} against chunks of targets ({@code shoprec.job.als.block-size}, {@link

@@ -17,9 +17,9 @@ import org.apache.spark.sql.types.DataTypes;
 /**
  * {@code COPY ... FROM STDIN WITH (FORMAT binary)} input: every value in the column type's own binary form
  * (a double as its 8 bytes, an array as its header and elements), so that neither the job formats numbers
- * as text nor the server parses them back, and no text needs quoting. The job's outputs are mostly numbers;
- * on the 2-core benchmark machine, printing the CSV (quoting every field, {@code Double.toString}) was most of
- * the COPY tasks' own CPU, which the Postgres server needs at the same time.
+ * as text nor the server parses them back, and no text needs quoting. The job's outputs are mostly numbers,
+ * and printing them as CSV (quoting every field, {@code Double.toString}) would be most of the COPY tasks' own
+ * CPU, which the Postgres server needs at the same time.
  *
  * <p>Only the Spark/Postgres type pairs below have a binary form here; a table with any other pair (a decimal
  * into {@code numeric}, a number into {@code text}, ...) is loaded as CSV ({@link CopyEncoding}), which

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
  * The COPY tasks' connections, kept per JVM (an executor, or the driver in local mode) so that the next
  * table's task reuses the connection the previous one finished with instead of starting a new Postgres
  * backend: a publish COPYs 8 tables, and a new backend costs its fork, login and catalog caches, and a
- * page-table entry for every shared buffer it touches (on the 2-core benchmark machine, where the first touch
- * of a page costs 13-17 us, that made the job's COPY 0.6 x psql's single-session {@code \copy}).
+ * page-table entry for every shared buffer it touches, which on a small machine made the job's COPY much
+ * slower than psql's single-session {@code \copy} ({@code bench/scale.sh} compares the two).
  *
  * <p>Only connections whose COPY ended cleanly come back (auto-commit, nothing open); one that failed is
  * closed by its task. An idle connection is checked before it is lent again and dropped when the server no

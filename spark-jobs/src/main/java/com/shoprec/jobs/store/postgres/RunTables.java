@@ -97,7 +97,7 @@ public final class RunTables {
     long start = System.nanoTime();
     try {
       // At most one COPY per task slot: more partitions than slots add COPY statements and connections but no
-      // parallelism (on the shared file the small tables' 8 partitions took 300-440 ms for 4,000 rows). Only
+      // parallelism, only a fixed cost per statement for the small tables. Only
       // ever fewer partitions: the optimizer merges adjacent coalesces, so coalescing a dataset that has fewer
       // would drop its own coalesce and split partitions the caller kept whole.
       int slots = Math.max(1, rows.sparkSession().sparkContext().defaultParallelism());
