@@ -173,10 +173,7 @@ final class DumpComparison {
         + (onlyA.size() + onlyB.size() > 2 * changed.size() + removed.size() + added.size()
             ? " (some keys repeat: counted once)" : ""));
     out.addAll(columnDifferences(columns, redis, changed));
-    changed.stream().limit(EXAMPLES).forEach(p -> {
-      out.add("changed  A: " + cut(p[0]));
-      out.add("         B: " + cut(p[1]));
-    });
+    changed.stream().limit(EXAMPLES).forEach(p -> out.addAll(changedExample(columns, redis, keyColumns, p[0], p[1])));
     removed.stream().limit(EXAMPLES).forEach(l -> out.add("only in A: " + cut(l)));
     added.stream().limit(EXAMPLES).forEach(l -> out.add("only in B: " + cut(l)));
     return out;
@@ -256,6 +253,40 @@ final class DumpComparison {
       }
     }
     return out.toString();
+  }
+
+  /** A changed row: its key, then each differing column around its first differing character. */
+  private static List<String> changedExample(String[] header, boolean redis, List<Integer> keyColumns, String a,
+      String b) {
+    String[] fa = a.split("\t", -1);
+    String[] fb = b.split("\t", -1);
+    List<String> key = new ArrayList<>();
+    keyColumns.forEach(c -> key.add(c < fa.length ? fa[c] : ""));
+    List<String> out = new ArrayList<>();
+    out.add("changed " + String.join(" ", key) + ":");
+    for (int c = 0; c < Math.max(fa.length, fb.length); c++) {
+      String va = c < fa.length ? fa[c] : "";
+      String vb = c < fb.length ? fb[c] : "";
+      if (va.equals(vb)) {
+        continue;
+      }
+      int at = 0;
+      while (at < Math.min(va.length(), vb.length()) && va.charAt(at) == vb.charAt(at)) {
+        at++;
+      }
+      String name = redis ? List.of("key", "type", "ttl", "value").get(Math.min(c, 3))
+          : c + 1 < header.length ? header[c + 1].split(":")[0] : "column " + (c + 1);
+      out.add("    " + name + " A: " + window(va, at));
+      out.add("    " + name + " B: " + window(vb, at));
+    }
+    return out;
+  }
+
+  /** Up to 60 characters before {@code at} and 120 from it, marked with … where cut. */
+  private static String window(String value, int at) {
+    int from = Math.max(0, at - 60);
+    int to = Math.min(value.length(), at + 120);
+    return (from > 0 ? "…" : "") + value.substring(from, to) + (to < value.length() ? "…" : "");
   }
 
   private static List<Integer> keyColumns(String[] header, boolean redis) {
