@@ -45,7 +45,7 @@ class PublishedOutputIT {
     Path reference = resource("sample.digests");
     Path settings = resource("sample.settings");
     Map<String, String> recorded = recorded(reference);
-    Path root = JobProcess.jvmOpts().toAbsolutePath().getParent().getParent();
+    Path root = JobProcess.jvmOpts().toAbsolutePath().normalize().getParent().getParent();
     String[] input = recorded.get("input").split(" ");
     Path orders = root.resolve(input[0]);
     assertTrue(Files.isRegularFile(orders), "the recorded input " + orders + " is missing");
@@ -79,7 +79,10 @@ class PublishedOutputIT {
           (System.nanoTime() - start) / 1_000_000_000 - jobSeconds, c.report());
       if (!c.identical()) {
         fail("the job no longer publishes what commit " + recorded.get("commit") + " published on the sample; "
-            + "differing: " + c.different() + "\n" + c.report());
+            + "differing: " + c.different() + "\n" + c.report() + "The rows that differ: bench/same-output.sh --settings "
+            + "spark-jobs/src/test/resources/published-output/sample.settings " + recorded.get("commit").substring(0, 7)
+            + " " + input[0] + "\nIf the change is intended: bench/same-output.sh --record --repeat <new commit> "
+            + input[0]);
       }
     }
   }
