@@ -7,8 +7,9 @@
 #   ./run-local.sh --batch-only [job options…]   run the batch against the stores and exit with its status
 #   ./run-local.sh --serve-only                  only serve what the stores hold
 #
-# Job options are passed through (e.g. --limit 100, --dry-run, --week 2011_W49, --set key=value);
-# see `./run-local.sh --batch-only --help`.
+# Job options are passed through (e.g. --limit 100, --dry-run, --week 2011_W49, --set key=value, --verbose for
+# Spark's and the job's INFO logging on the terminal); see `./run-local.sh --batch-only --help`. The batch's full
+# log goes to $LOCAL_DIR/logs/ (default .local/logs/), the embedded stores' to $LOCAL_DIR/stores.log.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,7 +55,7 @@ build_if_needed() {
   fi
   if [[ -n "$stale" ]]; then
     echo "== building (mvn package, tests skipped; ./run-local.sh rebuilds when sources change)"
-    mvn -B -q -DskipTests package
+    mvn -B -q -ntp -DskipTests package
   fi
 }
 
@@ -108,10 +109,14 @@ start_stores() {
 }
 
 run_batch() {
+  mkdir -p "$LOCAL_DIR/logs"
+  local log
+  log="$LOCAL_DIR/logs/batch-$(date +%Y%m%d-%H%M%S).log"
   echo "== batch: $input ${job_args[*]:-}"
-  java -Xmx${SHOPREC_DRIVER_MEMORY:-4g} "${SPARK_JAVA_OPTS[@]}" \
+  # Spark binds to the loopback here (and does not warn that the host name resolves to it).
+  SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}" java -Xmx${SHOPREC_DRIVER_MEMORY:-4g} "${SPARK_JAVA_OPTS[@]}" \
     -cp "$(job_jar):$(cat spark-jobs/target/local-classpath.txt)" \
-    com.shoprec.jobs.RecommendationJob --config conf/local.conf --input "$input" "${job_args[@]}"
+    com.shoprec.jobs.RecommendationJob --config conf/local.conf --input "$input" --log-file "$log" "${job_args[@]}"
 }
 
 serve() {

@@ -36,15 +36,17 @@ REDIS_URL="$(sed -n 's/^REDIS_URL=//p' "$WORK/stores.log")"
 DATABASE_URL="$(sed -n 's/^DATABASE_URL=//p' "$WORK/stores.log")"
 
 run() {
+  # The job's log (its INFO lines and the metrics lines read here) in job-*.log; the terminal's output in job-*.out.
   local parallel="$1" log="$WORK/job-$1.log" start end
   start=$(date +%s.%N)
   java -Xmx6g "${OPTS[@]}" -Dspark.master="$MASTER" -cp "$JOB_JAR:$(cat spark-jobs/target/local-classpath.txt)" \
     com.shoprec.jobs.RecommendationJob --input "$INPUT" --redis-url "$REDIS_URL" --database-url "$DATABASE_URL" \
-    --set shoprec.job.parallel-models="$parallel" > "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
+    --set shoprec.job.parallel-models="$parallel" --log-file "$log" > "$WORK/job-$1.out" 2>&1 \
+    || { tail -30 "$WORK/job-$1.out" >&2; exit 1; }
   end=$(date +%s.%N)
   echo "$(python3 -c "print(round($end - $start, 1))")" > "$WORK/wall-$parallel"
-  grep -E '^published run' "$log" | sed 's/^/  /'
-  sed -n 's/^stage timings (ms): //p' "$log" > "$WORK/stages-$parallel"
+  grep -o 'published run .*' "$log" | sed 's/^/  /'
+  sed -n 's/^.*stage timings (ms): //p' "$log" > "$WORK/stages-$parallel"
 }
 
 echo "input: $INPUT ($MASTER, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -160,23 +160,26 @@ run_size() {
   echo "== $size: $input ($(du -h "$input" | cut -f1)), load $(load)" >&2
   load > "$out/load-start"
   start=$(date +%s.%N)
+  # The job's log (its INFO lines and the metrics lines read below) in job.log, the terminal's output in job.out;
+  # --measure-memory: the heap figures of the stage metrics.
   # shellcheck disable=SC2086
   timeout "$JOB_TIMEOUT" java "-Xmx$XMX" "${OPTS[@]}" ${JOB_JAVA_OPTS:-} -Dspark.master="$MASTER" \
     -cp "$WORK/job.jar:$(cat "$WORK/local-classpath.txt")" com.shoprec.jobs.RecommendationJob \
-    --input "$input" --redis-url "$redis_url" --database-url "$database_url" > "$out/job.log" 2>&1 \
-    || { echo "job failed for $size (exit $?):" >&2; tail -30 "$out/job.log" >&2; exit 1; }
+    --input "$input" --redis-url "$redis_url" --database-url "$database_url" --measure-memory \
+    --log-file "$out/job.log" > "$out/job.out" 2>&1 \
+    || { echo "job failed for $size (exit $?):" >&2; tail -30 "$out/job.out" >&2; exit 1; }
   end=$(date +%s.%N)
   load > "$out/load-end"
   python3 -c "print(round($end - $start, 1))" > "$out/wall"
-  grep -E '^published run' "$out/job.log" | cut -c1-300 >&2
+  grep -o 'published run .*' "$out/job.log" | cut -c1-300 >&2
   local run_id
-  run_id="$(sed -n 's/^published run \([^:]*\):.*/\1/p' "$out/job.log")"
+  run_id="$(sed -n 's/^.*published run \([^:]*\):.*/\1/p' "$out/job.log")"
 
   # Redis: redis-benchmark's pipelined SET with the job's mean value size and key count, same server.
   local keys value_bytes
-  # raw_decode: a log line of another thread may follow the JSON on the same line (stdout and stderr share the file)
+  # raw_decode: in the logs of earlier runs (stdout and stderr in one file) another thread's line may follow the JSON
   keys="$(python3 -c "import json,sys; print(json.JSONDecoder().raw_decode(sys.argv[1])[0]['redis']['rows'])" \
-    "$(sed -n 's/^stage metrics: //p' "$out/job.log")")"
+    "$(sed -n 's/^.*stage metrics: //p' "$out/job.log")")"
   value_bytes="$(redis-cli -p "$redis_port" --scan --pattern "*:$run_id:*" | awk 'NR <= 2000' \
     | sed 's/^/STRLEN /' | redis-cli -p "$redis_port" | awk '{ s += $1; n++ } END { print (n ? int(s / n) : 1000) }')"
   echo "$value_bytes" > "$out/value-bytes"
@@ -242,8 +245,9 @@ def read_opt(size, name): return read(size, name) if os.path.exists(os.path.join
 res = {}
 for s in sizes:
     log = read(s, "job.log")
-    m = json.JSONDecoder().raw_decode(re.search(r"^stage metrics: (.*)$", log, re.M).group(1))[0]
-    rss = re.search(r"^process: peak RSS (\d+) MiB", log, re.M).group(1)
+    # the job's log: "... INFO  metrics: stage metrics: {...}" (runs kept before it had these lines at the start)
+    m = json.JSONDecoder().raw_decode(re.search(r"stage metrics: (.*)$", log, re.M).group(1))[0]
+    rss = re.search(r"process: peak RSS (\d+) MiB", log, re.M).group(1)
     used = int(re.search(r"input rows, (\d+) used", log).group(1))
     psql_rows, psql_s = read(s, "psql").split()
     res[s] = dict(log=log, stages=m, wall=float(read(s, "wall")), rss=int(rss), used=used,

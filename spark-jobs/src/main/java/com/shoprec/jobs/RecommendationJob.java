@@ -120,19 +120,43 @@ public final class RecommendationJob implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any configuration key, e.g. --set shoprec.job.active-days=60.")
   Map<String, String> sets = new LinkedHashMap<>();
 
+  @Option(names = "--verbose", description = "Spark's and the job's INFO logging on the terminal, and the metrics "
+      + "lines (stage timings, stage metrics, peak RSS) on stdout.")
+  boolean verbose;
+
+  @Option(names = "--log-file", paramLabel = "FILE", description = "The job's log (its INFO lines, the metrics "
+      + "lines, every warning), appended to FILE.")
+  java.nio.file.Path logFile;
+
+  @Option(names = "--measure-memory", description = "Sample the driver's heap during each stage (peak_heap_mib, "
+      + "live_heap_mib in the stage metrics; bench/scale.sh).")
+  boolean measureMemory;
+
+  /** Set by {@link #main}: the process is the job's, so the job configures its logging (a test's JVM is not). */
+  private boolean ownsProcess;
+
   public static void main(String[] args) {
-    System.exit(run(args));
+    RecommendationJob job = new RecommendationJob();
+    job.ownsProcess = true;
+    System.exit(run(job, args));
   }
 
   /** Runs the job and returns its exit code (for tests, which must not exit the JVM). */
   public static int run(String... args) {
-    CommandLine cli = new CommandLine(new RecommendationJob());
+    return run(new RecommendationJob(), args);
+  }
+
+  private static int run(RecommendationJob job, String... args) {
+    CommandLine cli = new CommandLine(job);
     cli.setExecutionExceptionHandler((e, line, parsed) -> exitCode(e));
     return cli.execute(args);
   }
 
   @Override
   public Integer call() {
+    if (ownsProcess) {
+      JobLogging.configure(verbose, logFile);
+    }
     if (status || rollback) {
       // Operator commands: no input, no Spark.
       JobSettings settings = JobSettings.load(config, withPlaceholderInput(overrides()));
@@ -151,16 +175,34 @@ public final class RecommendationJob implements Callable<Integer> {
     if (evaluate != null) {
       return evaluate(spark, settings);
     }
-    WeeklyRun.Outcome outcome = new WeeklyRun(spark, settings, dryRun, force).execute();
+    WeeklyRun run = new WeeklyRun(spark, settings, dryRun, force).listen(new Progress(System.out));
+    if (measureMemory) {
+      run.listen(new StageMemory());
+    }
+    Summary.lapackNote(settings).ifPresent(System.out::println);
+    WeeklyRun.Outcome outcome = run.execute();
     String what = outcome.published() ? "published run " + outcome.runId() : "dry run, nothing published";
-    System.out.printf("%s: week %s, as of %s, %d input rows, %d used, rejected %s, outputs %s%n", what,
-        outcome.week(), outcome.asOf(), outcome.inputRows(), outcome.usedRows(), outcome.rejects(), outcome.outputs());
-    System.out.printf("stage timings (ms): %s%n", outcome.stageMillis());
+    // For scripts (bench/): in the log file, and with --verbose on stdout as well.
+    metrics(String.format("%s: week %s, as of %s, %d input rows, %d used, rejected %s, outputs %s", what,
+        outcome.week(), outcome.asOf(), outcome.inputRows(), outcome.usedRows(), outcome.rejects(), outcome.outputs()));
+    metrics("stage timings (ms): " + outcome.stageMillis());
     // Models run at the same time: their stages overlap, and each one's heap figures include the others'.
-    System.out.printf("stage metrics: %s%n", outcome.stageMetricsJson());
-    System.out.printf("process: peak RSS %d MiB (VmHWM), max heap %d MiB%n", Stages.peakRssMiB(),
-        Runtime.getRuntime().maxMemory() >> 20);
+    metrics("stage metrics: " + outcome.stageMetricsJson());
+    metrics(String.format("process: peak RSS %d MiB (VmHWM), max heap %d MiB", Stages.peakRssMiB(),
+        Runtime.getRuntime().maxMemory() >> 20));
+    System.out.print(Summary.of(outcome, settings, logFile,
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime()));
     return EXIT_OK;
+  }
+
+  private static final Logger METRICS = LoggerFactory.getLogger("shoprec.metrics");
+
+  /** A machine-readable line: to the job log, and with --verbose to stdout (where scripts read it). */
+  private void metrics(String line) {
+    METRICS.info(line);
+    if (verbose) {
+      System.out.println(line);
+    }
   }
 
   private int evaluate(SparkSession spark, JobSettings settings) {
@@ -273,9 +315,10 @@ public final class RecommendationJob implements Callable<Integer> {
       defaults.put("spark.master", "local[*]");
     }
     boolean local = conf.get("spark.master", "local[*]").startsWith("local");
-    if (local && !conf.contains("spark.sql.shuffle.partitions")) {
-      // Spark's 200 means hundreds of tiny tasks per stage on one machine; a few per core is enough.
-      defaults.put("spark.sql.shuffle.partitions", Integer.toString(4 * cores));
+    if (local && !conf.contains(SHUFFLE_PARTITIONS)) {
+      // Spark's 200 means hundreds of tiny tasks per stage on one machine; a few per core is enough (and fewer
+      // for a small input: shufflePartitions).
+      defaults.put(SHUFFLE_PARTITIONS, Integer.toString(4 * cores));
     }
     if (!conf.contains("spark.sql.maxPlanStringLength")) {
       // Spark writes each query's plan as text for its listeners, UI or not. The lists' plans repeat every
@@ -299,6 +342,22 @@ public final class RecommendationJob implements Callable<Integer> {
       defaults.put("spark.scheduler.mode", "FAIR");
     }
     return defaults;
+  }
+
+  static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
+
+  /**
+   * {@value #SHUFFLE_PARTITIONS} for an input of {@code lines} order lines: one partition per
+   * {@code linesPerPartition} lines (rounded up), at least 1 and at most {@code configured}, the session's value;
+   * {@code configured} when {@code linesPerPartition} is 0. Each task costs the same fixed time however little it
+   * does: a small input runs a few, a large one the session's number.
+   */
+  static int shufflePartitions(int configured, long lines, long linesPerPartition) {
+    if (linesPerPartition <= 0) {
+      return configured;
+    }
+    long n = lines / linesPerPartition + (lines % linesPerPartition == 0 ? 0 : 1);
+    return (int) Math.max(1, Math.min(configured, n));
   }
 
   static int exitCode(Throwable e) {

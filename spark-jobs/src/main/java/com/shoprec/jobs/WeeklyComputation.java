@@ -73,6 +73,8 @@ final class WeeklyComputation {
   private final SparkSession spark;
   private final JobSettings settings;
   private final Stages stages;
+  /** Rows of the output tables, counted as their stage ended (the stage's rows), not counted again. */
+  private final Map<String, Long> counted = new java.util.concurrent.ConcurrentHashMap<>();
 
   WeeklyComputation(SparkSession spark, JobSettings settings, Stages stages) {
     this.spark = spark;
@@ -90,9 +92,9 @@ final class WeeklyComputation {
       LOG.info("base tables: {} customer-product pairs, {} customers", b.customerProducts().count(), b.customers().count());
       b.orderLines().count();
       input.release();
+      stages.rows("base_tables", input.usedRows());
       return b;
     });
-    stages.rows("base_tables", input.usedRows());
     // The catalog feeds popularity per category and is stored with the run (product names for analysts).
     Dataset<Row> catalog = settings.catalog().path() == null ? null
         : OrdersReader.readCatalog(spark, settings.catalog()).cache();
@@ -113,7 +115,9 @@ final class WeeklyComputation {
       Dataset<Row> discovery = models.discovery(activeCustomers, settings.discovery());
       Dataset<Row> l = ModelSuite.kept(WeeklyLists.build(activeCustomers, models.repurchase(), discovery,
           base.customerProducts(), assembler, settings.listSize()));
-      LOG.info("lists: {} active customers", l.count());
+      long n = count("customer_lists", l);
+      stages.rows("lists", n);
+      LOG.info("lists: {} active customers", n);
       return l;
     });
     // Spread over the cores: the lists are few and small, so Spark gathers them in one partition, and the COPY
@@ -134,18 +138,17 @@ final class WeeklyComputation {
       tables.put("product_catalog", catalog);
     }
     Map<String, Long> outputs = new LinkedHashMap<>();
-    tables.forEach((table, rows) -> outputs.put(table, rows.count()));
-    outputs.put("customer_lists", lists.count());
-    outputs.put("discovery_items", weeklyRows.where(col("source").equalTo(PayloadWriter.SOURCE_DISCOVERY)).count());
-    stages.rows("segments", outputs.get("customer_segments"));
-    stages.rows("popularity", outputs.get("popular_products"));
-    stages.rows("neighbours", outputs.get("similar_customers"));
-    stages.rows("als", outputs.get("als_customer_factors") + outputs.get("als_product_factors"));
-    stages.rows("cooccurrence", outputs.get("item_cooccurrence"));
-    stages.rows("audience", outputs.get("product_audience"));
-    stages.rows("ease", models.ease().count());
-    stages.rows("next-new", models.nextNew().count());
-    stages.rows("lists", outputs.get("customer_lists"));
+    tables.forEach((table, rows) -> outputs.put(table, counted.containsKey(table) ? counted.get(table) : rows.count()));
+    outputs.put("customer_lists", counted.get("customer_lists"));
+    // The items by where they came from (the lists' "source"): what the customer bought before, discovery, and the
+    // popular products that fill a list the other two leave short.
+    Map<String, Long> bySource = new java.util.TreeMap<>();
+    for (Row r : weeklyRows.groupBy("source").count().collectAsList()) {
+      bySource.put(r.getString(0), r.getLong(1));
+    }
+    outputs.put("repurchase_items", bySource.getOrDefault(PayloadWriter.SOURCE_REPURCHASE, 0L));
+    outputs.put("discovery_items", bySource.getOrDefault(PayloadWriter.SOURCE_DISCOVERY, 0L));
+    outputs.put("popular_items", bySource.getOrDefault(PayloadWriter.SOURCE_POPULAR, 0L));
     stages.rows("gates", outputs.get("weekly_recommendations"));
 
     List<QualityGates.Check> gates = stages.run("gates", () -> checkGates(input, base, lists, weeklyRows,
@@ -162,10 +165,37 @@ final class WeeklyComputation {
     try (ModelRunner runner = new ModelRunner(spark, stages, settings.parallelModels())) {
       List<Future<Object>> trained = new ArrayList<>();
       for (String model : ModelSuite.PUBLISHED) {
-        trained.add(runner.submit(model, () -> models.train(model)));
+        trained.add(runner.submit(model, () -> {
+          Object result = models.train(model);
+          stages.rows(model, rows(models, model));
+          return result;
+        }));
       }
       trained.forEach(ModelRunner::get);
     }
+  }
+
+  /** The rows a trained model's stage made (its tables' rows, counted once for the outputs too). */
+  private long rows(ModelSuite models, String model) {
+    return switch (model) {
+      case "segments" -> count("customer_segments", models.segments());
+      case "popularity" -> count("popular_products", models.popularity());
+      case "neighbours" -> count("similar_customers", models.neighbours().neighbours());
+      case "als" -> count("als_customer_factors", models.als().customerFactors())
+          + count("als_product_factors", models.als().productFactors());
+      case "cooccurrence" -> count("item_cooccurrence", models.cooccurrence().pairs());
+      case "ease" -> models.ease().count();
+      case "next-new" -> models.nextNew().count();
+      case "audience" -> count("product_audience", models.audience());
+      default -> throw new IllegalArgumentException(model);
+    };
+  }
+
+  /** {@code rows}' count, kept as the output {@code table}'s. */
+  private long count(String table, Dataset<Row> rows) {
+    long n = rows.count();
+    counted.put(table, n);
+    return n;
   }
 
   /**

@@ -50,6 +50,12 @@ public final class WeeklyRun {
     this.force = force;
   }
 
+  /** Adds a watcher of the run's stages: the progress on the terminal, the heap sampler of the benches. */
+  WeeklyRun listen(Stages.Listener listener) {
+    stages.listen(listener);
+    return this;
+  }
+
   public Outcome execute() {
     try {
       Dataset<Row> raw = stages.run("read", () -> OrdersReader.read(spark, settings.input()));
@@ -68,15 +74,24 @@ public final class WeeklyRun {
 
   /** Computes the run and, with a publisher, publishes it. */
   private Outcome run(Dataset<Row> raw, Publisher publisher) {
-    ValidatedOrders input = stages.run("validate", () ->
-        ValidatedOrders.of(raw, settings.input(), settings.asOf(), settings.activeDays()));
+    ValidatedOrders input = stages.run("validate", () -> {
+      ValidatedOrders v = ValidatedOrders.of(raw, settings.input(), settings.asOf(), settings.activeDays());
+      stages.rows("validate", v.inputRows());
+      return v;
+    });
     stages.rows("read", input.inputRows());
-    stages.rows("validate", input.inputRows());
+    // From here on, as many shuffle partitions as the input needs (the session's value again after the run).
+    String sessionPartitions = spark.conf().get(RecommendationJob.SHUFFLE_PARTITIONS);
+    int partitions = RecommendationJob.shufflePartitions(Integer.parseInt(sessionPartitions), input.usedRows(),
+        settings.linesPerShufflePartition());
     RunWindow window = new RunWindow(input.asOf(), ZoneId.of(settings.input().timezone()), settings.activeDays());
     String runId = publisher == null ? null : publisher.begin(window, input, stages);
     LOG.info("run {}: week {}, as of {}, {} input rows, {} used, rejected {}", runId == null ? "(dry run)" : runId,
         window.week(), window.asOf(), input.inputRows(), input.usedRows(), input.rejects());
     try {
+      spark.conf().set(RecommendationJob.SHUFFLE_PARTITIONS, partitions);
+      LOG.info("{} shuffle partitions for {} order lines (the session's: {})", partitions, input.usedRows(),
+          sessionPartitions);
       WeeklyComputation computation = new WeeklyComputation(spark, settings, stages);
       Optional<Dataset<Row>> live = publisher == null ? Optional.empty() : publisher.liveLists(spark);
       WeeklyComputation.Computed run = computation.compute(input, window, live);
@@ -96,8 +111,11 @@ public final class WeeklyRun {
         RedisPayloads.RunStamp stamp = publisher.stamp(runId, window, started);
         // Every Redis value is built and counted before anything is published: the publishing stages then only
         // move bytes, and the time during which a failure leaves a half-written run is as short as it can be.
-        WeeklyComputation.Payloads payloads = stages.run("payloads", () -> computation.payloads(run, stamp));
-        stages.rows("payloads", payloads.keys());
+        WeeklyComputation.Payloads payloads = stages.run("payloads", () -> {
+          WeeklyComputation.Payloads p = computation.payloads(run, stamp);
+          stages.rows("payloads", p.keys());
+          return p;
+        });
         outputs = publisher.publish(runId, run, payloads, stamp, input, stages);
       }
       return new Outcome(runId, window.week(), window.asOf(), input.inputRows(), input.usedRows(), input.rejects(),
@@ -107,6 +125,8 @@ public final class WeeklyRun {
         publisher.abandon(runId, e);
       }
       throw e;
+    } finally {
+      spark.conf().set(RecommendationJob.SHUFFLE_PARTITIONS, sessionPartitions);
     }
   }
 }

@@ -112,7 +112,8 @@ class SecretsIT {
     env.put("REDIS_PASSWORD", null);
     env.put("REDIS_URL", null);
     env.put("DATABASE_URL", null);
-    List<String> args = new ArrayList<>(List.of("--input", slice.toString(), "--redis-url", redisUrl,
+    // --verbose: everything the job logs reaches stderr (and the search below), the settings line included
+    List<String> args = new ArrayList<>(List.of("--verbose", "--input", slice.toString(), "--redis-url", redisUrl,
         "--database-url", pgUrl(sslmode),
         "--set", "shoprec.job.segments.mode=quantile", "--set", "shoprec.job.als.rank=8",
         "--set", "shoprec.job.als.max-iter=5", "--set", "shoprec.job.als.blocks=2"));

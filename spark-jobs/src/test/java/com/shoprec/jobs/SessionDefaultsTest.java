@@ -41,6 +41,19 @@ class SessionDefaultsTest {
   }
 
   @Test
+  void shufflePartitionsGrowWithTheInputUpToTheSessionsValue() {
+    // the bundled sample, the shared file, 10 M lines, with the default 100,000 lines per partition on local[2]
+    assertEquals(1, RecommendationJob.shufflePartitions(8, 61_222, 100_000));
+    assertEquals(4, RecommendationJob.shufflePartitions(8, 397_924, 100_000));
+    assertEquals(8, RecommendationJob.shufflePartitions(8, 10_000_000, 100_000), "the session's value bounds it");
+    assertEquals(2, RecommendationJob.shufflePartitions(8, 200_000, 100_000), "exact multiples are not rounded up");
+    assertEquals(3, RecommendationJob.shufflePartitions(8, 200_001, 100_000));
+    assertEquals(1, RecommendationJob.shufflePartitions(8, 0, 100_000), "never none");
+    assertEquals(200, RecommendationJob.shufflePartitions(200, 10_000_000_000L, 100_000), "a cluster's 200");
+    assertEquals(8, RecommendationJob.shufflePartitions(8, 61_222, 0), "0: the session's value");
+  }
+
+  @Test
   void onAClusterSparksShufflePartitionsStay() {
     Map<String, String> d = RecommendationJob.sessionDefaults(conf("spark.master", "spark://10.0.0.1:7077"), 2);
     assertFalse(d.containsKey("spark.sql.shuffle.partitions"), "a cluster keeps 200 (or what AQE makes of it)");

@@ -46,6 +46,7 @@ public final class JobSettings implements Serializable {
   private final int listSize;
   private final int limit;
   private final boolean parallelModels;
+  private final long linesPerShufflePartition;
   private final Segments.Settings segments;
   private final RepurchaseScore.Settings repurchase;
   private final Popularity.Settings popularity;
@@ -72,6 +73,7 @@ public final class JobSettings implements Serializable {
     this.listSize = job.atLeast("list-size", 1);
     this.limit = job.atLeast("limit", 0);
     this.parallelModels = job.getBoolean("parallel-models");
+    this.linesPerShufflePartition = job.nonNegativeLong("lines-per-shuffle-partition");
     this.segments = Segments.Settings.from(job.section("segments"));
     this.repurchase = RepurchaseScore.Settings.from(job.section("repurchase"));
     this.popularity = Popularity.Settings.from(job.section("popularity"));
@@ -117,6 +119,8 @@ public final class JobSettings implements Serializable {
   public int listSize() { return listSize; }
   public int limit() { return limit; }
   public boolean parallelModels() { return parallelModels; }
+  /** Order lines per shuffle partition (spark.sql.shuffle.partitions sized from the input); 0: the session's. */
+  public long linesPerShufflePartition() { return linesPerShufflePartition; }
   public Segments.Settings segments() { return segments; }
   public RepurchaseScore.Settings repurchase() { return repurchase; }
   public Popularity.Settings popularity() { return popularity; }

@@ -1,5 +1,6 @@
 package com.shoprec.jobs.config;
 
+import com.shoprec.jobs.model.signals.AlsFactors;
 import com.shoprec.jobs.model.signals.NextNew;
 import com.shoprec.jobs.model.signals.Ease;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,6 +69,29 @@ class JobSettingsTest {
     e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
         "shoprec.job.input.path", "x", "shoprec.job.discovery.next-new-weight", "-0.1")));
     assertTrue(e.getMessage().contains("shoprec.job.discovery.next-new-weight"), e.getMessage());
+  }
+
+  @Test
+  void alsBlocksAreSizedFromTheRatingsUnlessSet() {
+    AlsFactors.Settings auto = JobSettings.of(Map.of("shoprec.job.input.path", "x")).als();
+    assertEquals(AlsFactors.Settings.AUTO_BLOCKS, auto.blocks());
+    assertEquals(100_000, auto.ratingsPerBlock());
+    assertEquals(1, auto.blocksFor(43_447), "the bundled sample's ratings");
+    assertEquals(3, auto.blocksFor(266_000), "about the shared file's");
+    assertEquals(10, auto.blocksFor(7_000_000), "at most the fixed default it replaced");
+    assertEquals(1, auto.blocksFor(0));
+    AlsFactors.Settings two = JobSettings.of(Map.of("shoprec.job.input.path", "x", "shoprec.job.als.blocks", "2")).als();
+    assertEquals(2, two.blocksFor(43_447), "a number is used as it is");
+    assertEquals(2, two.blocksFor(7_000_000));
+    assertEquals(4, JobSettings.of(Map.of("shoprec.job.input.path", "x", "shoprec.job.als.ratings-per-block", "2000"))
+        .als().blocksFor(7_999));
+    SettingsException e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.als.blocks", "many")));
+    assertTrue(e.getMessage().contains("shoprec.job.als.blocks must be auto or a positive number"), e.getMessage());
+    e = assertThrows(SettingsException.class, () -> JobSettings.of(Map.of(
+        "shoprec.job.input.path", "x", "shoprec.job.als.blocks", "0")));
+    assertTrue(e.getMessage().contains("shoprec.job.als.blocks must be at least 1"), e.getMessage());
+    assertEquals(100_000, JobSettings.of(Map.of("shoprec.job.input.path", "x")).linesPerShufflePartition());
   }
 
   @Test

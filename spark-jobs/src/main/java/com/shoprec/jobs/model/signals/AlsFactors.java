@@ -32,23 +32,56 @@ public final class AlsFactors {
 
   /**
    * {@code shoprec.job.als}. preferenceHalfLifeDays: the preference of a customer for a product is the sum over
-   * its orders of 2^(−age / half-life); 0: the number of orders.
+   * its orders of 2^(−age / half-life); 0: the number of orders. blocks: {@link #AUTO_BLOCKS} for "auto", one per
+   * {@code ratingsPerBlock} ratings ({@link #blocksFor}).
    */
   public record Settings(int rank, double regParam, double alpha, int maxIter, long seed, int checkpointInterval,
-      int blockSize, int candidatesPerCustomer, String checkpointDir, int blocks, double preferenceHalfLifeDays)
-      implements java.io.Serializable {
+      int blockSize, int candidatesPerCustomer, String checkpointDir, int blocks, double preferenceHalfLifeDays,
+      long ratingsPerBlock) implements java.io.Serializable {
+
+    /** {@code blocks = auto}. */
+    public static final int AUTO_BLOCKS = 0;
+    /** The most blocks "auto" chooses: the fixed default it replaced. */
+    public static final int MAX_AUTO_BLOCKS = 10;
 
     public static Settings from(Section s) {
       return new Settings(s.atLeast("rank", 1), s.nonNegative("reg-param"), s.nonNegative("alpha"),
           s.atLeast("max-iter", 1), s.getLong("seed"), s.atLeast("checkpoint-interval", 1), s.atLeast("block-size", 1),
-          s.atLeast("candidates-per-customer", 1), s.string("checkpoint-dir").trim(), s.atLeast("blocks", 1),
-          s.nonNegative("preference-half-life-days"));
+          s.atLeast("candidates-per-customer", 1), s.string("checkpoint-dir").trim(), blocks(s),
+          s.nonNegative("preference-half-life-days"), Math.max(1, s.nonNegativeLong("ratings-per-block")));
+    }
+
+    /** {@code blocks}: "auto" or a positive number. */
+    private static int blocks(Section s) {
+      if (s.config().getValue("blocks").unwrapped() instanceof String v && v.trim().equalsIgnoreCase("auto")) {
+        return AUTO_BLOCKS;
+      }
+      try {
+        s.config().getInt("blocks");
+      } catch (com.typesafe.config.ConfigException e) {
+        throw new com.shoprec.jobs.config.SettingsException(s.name("blocks") + " must be auto or a positive number, got "
+            + s.config().getValue("blocks").render());
+      }
+      return s.atLeast("blocks", 1);
+    }
+
+    /**
+     * The blocks for {@code ratings} ratings: the configured number, or with "auto" one per {@code ratingsPerBlock}
+     * (rounded up), from 1 to {@link #MAX_AUTO_BLOCKS}. It depends on the input alone, so that the same input gives
+     * the same model on any cluster.
+     */
+    public int blocksFor(long ratings) {
+      if (blocks != AUTO_BLOCKS) {
+        return blocks;
+      }
+      long n = (Math.max(ratings, 1) + ratingsPerBlock - 1) / ratingsPerBlock;
+      return (int) Math.min(MAX_AUTO_BLOCKS, Math.max(1, n));
     }
 
     /** The same model with another rank and number of iterations. */
     public Settings withRankAndIterations(int newRank, int iterations) {
       return new Settings(newRank, regParam, alpha, iterations, seed, checkpointInterval, blockSize,
-          candidatesPerCustomer, checkpointDir, blocks, preferenceHalfLifeDays);
+          candidatesPerCustomer, checkpointDir, blocks, preferenceHalfLifeDays, ratingsPerBlock);
     }
   }
 
@@ -113,6 +146,8 @@ public final class AlsFactors {
         .join(customers, "customer_id").join(products, "product_id")
         .select(col("cidx"), col("pidx"), col("preference").cast("float").as("rating"))
         .cache();
+    long ratingCount = ratings.count();
+    int blocks = s.blocksFor(ratingCount);
 
     ALS als = new ALS()
         .setImplicitPrefs(true)
@@ -122,16 +157,16 @@ public final class AlsFactors {
         .setMaxIter(s.maxIter())
         .setSeed(s.seed())
         .setCheckpointInterval(s.checkpointInterval())
-        .setNumUserBlocks(s.blocks())
-        .setNumItemBlocks(s.blocks())
+        .setNumUserBlocks(blocks)
+        .setNumItemBlocks(blocks)
         .setUserCol("cidx")
         .setItemCol("pidx")
         .setRatingCol("rating")
         .setColdStartStrategy("drop");
     long started = System.nanoTime();
     ALSModel model = als.fit(ratings);
-    LOG.info("ALS: rank {}, {} iterations, {} ratings, trained in {} ms", s.rank(), s.maxIter(), ratings.count(),
-        (System.nanoTime() - started) / 1_000_000);
+    LOG.info("ALS: rank {}, {} iterations, {} ratings, {} blocks, trained in {} ms", s.rank(), s.maxIter(),
+        ratingCount, blocks, (System.nanoTime() - started) / 1_000_000);
 
     Dataset<Row> customerFactors = model.userFactors().join(customers, col("id").equalTo(col("cidx")))
         .select(col("customer_id"), col("features").as("factors"));
