@@ -193,6 +193,30 @@ public final class NextNew {
     return Math.max(1, Math.round(Math.scalb(w, WEIGHT_BITS)));
   }
 
+  /** Right-hand sides per LAPACK call in {@link #solveColumns}: a fixed number, whatever the cores. */
+  static final int COLUMNS_PER_SOLVE = 128;
+
+  /**
+   * Solves {@code A X = Y} for the n × n column-major {@code y} in place, given A's Cholesky factor (dpotrf's "U"),
+   * {@value #COLUMNS_PER_SOLVE} columns per dpotrs call and those calls on the driver's cores at once (the factor is
+   * only read). LAPACK's triangular solves treat each right-hand side on its own, so this gives the same numbers
+   * as one call for all n; with netlib's Java LAPACK (no native one on the driver) that one call costs about 30 s of
+   * one core at 3,000 products (bench/ease.sh), and next-new is often the last model running.
+   *
+   * @return LAPACK's info: 0, or the first call's error
+   */
+  static int solveColumns(LAPACK lapack, int n, double[] factor, double[] y) {
+    int calls = (n + COLUMNS_PER_SOLVE - 1) / COLUMNS_PER_SOLVE;
+    int[] info = new int[calls];
+    java.util.stream.IntStream.range(0, calls).parallel().forEach(c -> {
+      int from = c * COLUMNS_PER_SOLVE;
+      intW status = new intW(0);
+      lapack.dpotrs("U", n, Math.min(COLUMNS_PER_SOLVE, n - from), factor, 0, n, y, from * n, n, status);
+      info[c] = status.val;
+    });
+    return java.util.Arrays.stream(info).filter(v -> v != 0).findFirst().orElse(0);
+  }
+
   /** {@code B = (XᵀWX + λI)⁻¹ XᵀWY}, row-major floats, diagonal 0 (a product bought is never scored). */
   static float[] solve(long[] sums, int n, double lambda, LAPACK lapack) {
     double unit = Math.scalb(1.0, -WEIGHT_BITS);
@@ -207,7 +231,7 @@ public final class NextNew {
     intW info = new intW(0);
     lapack.dpotrf("U", n, a, n, info);
     if (info.val == 0) {
-      lapack.dpotrs("U", n, n, a, n, y, n, info);
+      info.val = solveColumns(lapack, n, a, y);
     }
     if (info.val != 0) {
       throw new IllegalStateException("next-new: X'WX + lambda I is not positive definite (LAPACK info " + info.val
