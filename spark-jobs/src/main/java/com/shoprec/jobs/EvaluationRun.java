@@ -245,8 +245,8 @@ public final class EvaluationRun {
   /** Each product method's lists from one suite, computed when asked for. */
   private static Map<String, Supplier<Dataset<Row>>> methodsOf(ModelSuite s, Dataset<Row> evaluated, int k) {
     Discovery.Settings d = s.settings().discovery();
-    Supplier<Dataset<Row>> blended = memo(() -> s.discovery(evaluated, d).cache());
-    Supplier<List<ListAssembler.Candidate>> overall = memo(() ->
+    Supplier<Dataset<Row>> blended = ModelSuite.memo(() -> s.discovery(evaluated, d).cache());
+    Supplier<List<ListAssembler.Candidate>> overall = ModelSuite.memo(() ->
         WeeklyComputation.overallPopular(s.popularity().collectAsList()));
     Dataset<Row> customerProducts = s.base().customerProducts();
     Map<String, Supplier<Dataset<Row>>> methods = new LinkedHashMap<>();
@@ -278,22 +278,6 @@ public final class EvaluationRun {
     };
   }
 
-  /** {@code compute} run once, on the first {@code get()}; the same result after that. */
-  static <T> Supplier<T> memo(Supplier<T> compute) {
-    return new Supplier<>() {
-      private T value;
-      private boolean done;
-
-      @Override
-      public synchronized T get() {
-        if (!done) {
-          value = compute.get();
-          done = true;
-        }
-        return value;
-      }
-    };
-  }
 
   /** The best {@code k} per customer as (customer_id, product_id, rank). */
   private static Dataset<Row> top(Dataset<Row> scored, int k) {

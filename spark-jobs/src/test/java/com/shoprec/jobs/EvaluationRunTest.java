@@ -29,7 +29,7 @@ class EvaluationRunTest {
   @Test
   void aMemoComputesOnceAndOnlyWhenAsked() {
     int[] runs = {0};
-    java.util.function.Supplier<String> model = EvaluationRun.memo(() -> "model " + ++runs[0]);
+    java.util.function.Supplier<String> model = com.shoprec.jobs.model.ModelSuite.memo(() -> "model " + ++runs[0]);
     assertEquals(0, runs[0]);
     assertEquals("model 1", model.get());
     assertEquals("model 1", model.get());

@@ -272,6 +272,11 @@ public final class ModelSuite implements AutoCloseable {
     return new Once<>(() -> trainer.train(name, body));
   }
 
+  /** {@code compute} run once, on the first {@code get()} (other threads wait for it); the same result after. */
+  public static <T> Supplier<T> memo(Supplier<T> compute) {
+    return new Once<>(compute);
+  }
+
   /** A value computed on the first {@code get()}, by one thread; the others wait for it. */
   private static final class Once<T> implements Supplier<T> {
     private final Supplier<T> compute;
