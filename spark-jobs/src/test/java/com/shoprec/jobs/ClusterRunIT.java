@@ -146,10 +146,9 @@ class ClusterRunIT {
         "--conf", "spark.sql.shuffle.partitions=2",
         "--class", RecommendationJob.class.getName(),
         jar.toAbsolutePath().toString(),
-        "--input", input.toString(),
-        // a smaller ALS than production, as in WeeklyJobIT: this test is about where the job runs
-        "--set", "shoprec.job.als.rank=8",
-        "--set", "shoprec.job.als.max-iter=5", "--set", "shoprec.job.als.blocks=2"));
+        "--input", input.toString()));
+    // smaller models than production, as in WeeklyJobIT: this test is about where the job runs
+    args.addAll(SmallModels.ARGS);
     List<String> driverJvm = new ArrayList<>(List.of("-Xmx1g"));
     // In client mode the driver is the spark-submit JVM itself: it needs the Java 17 options on its command line
     // (the executors get them from SparkContext, which adds Spark's module options to their command).

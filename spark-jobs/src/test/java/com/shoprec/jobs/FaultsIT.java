@@ -45,9 +45,10 @@ import redis.clients.jedis.Jedis;
  *
  * <p>One set of embedded stores that can stop and restart on the same port and data (Redis with an
  * append-only file, so what it held survives the stop); the customers of the shared orders whose id is
- * divisible by 30; a smaller ALS. The tests run in order, two runs at once first (its first run is the run
- * the next faults must leave serving), and each starts from the run the one before it left live. A fault is injected by a watcher thread the moment the new run's first customer key appears
- * in Redis: by then its Postgres rows are loaded, and the key writes, the count and the switch are ahead.
+ * divisible by 30; smaller models ({@link SmallModels}). The tests run in order, two runs at once first (its
+ * first run is the run the next faults must leave serving), and each starts from the run the one before it left
+ * live. A fault is injected by a watcher thread the moment the new run's first customer key appears in Redis: by
+ * then its Postgres rows are loaded, and the key writes, the count and the switch are ahead.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultsIT extends SparkTestBase {
@@ -85,8 +86,8 @@ class FaultsIT extends SparkTestBase {
   private static List<String> args(String... extra) {
     List<String> args = new ArrayList<>(List.of("--input", slice.toString(),
         "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl(),
-        "--set", "shoprec.job.segments.mode=quantile",
-        "--set", "shoprec.job.als.rank=8", "--set", "shoprec.job.als.max-iter=5", "--set", "shoprec.job.als.blocks=2"));
+        "--set", "shoprec.job.segments.mode=quantile"));
+    args.addAll(SmallModels.ARGS);
     args.addAll(List.of(extra));
     return args;
   }

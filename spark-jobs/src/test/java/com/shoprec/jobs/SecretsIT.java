@@ -115,8 +115,8 @@ class SecretsIT {
     // --verbose: everything the job logs reaches stderr (and the search below), the settings line included
     List<String> args = new ArrayList<>(List.of("--verbose", "--input", slice.toString(), "--redis-url", redisUrl,
         "--database-url", pgUrl(sslmode),
-        "--set", "shoprec.job.segments.mode=quantile", "--set", "shoprec.job.als.rank=8",
-        "--set", "shoprec.job.als.max-iter=5", "--set", "shoprec.job.als.blocks=2"));
+        "--set", "shoprec.job.segments.mode=quantile"));
+    args.addAll(SmallModels.ARGS);
     if (redisPasswordFileArg != null) {
       args.addAll(List.of("--redis-password-file", redisPasswordFileArg));
     }

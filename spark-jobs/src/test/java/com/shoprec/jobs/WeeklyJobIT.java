@@ -78,10 +78,10 @@ class WeeklyJobIT extends SparkTestBase {
     List<String> args = new java.util.ArrayList<>(List.of("--input", slice.toString(),
         "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl(),
         "--set", "shoprec.job.segments.mode=quantile",
-        // a smaller ALS than production: this test is about the publish path, and runs the job three times
-        "--set", "shoprec.job.als.rank=8", "--set", "shoprec.job.als.max-iter=5", "--set", "shoprec.job.als.blocks=2",
         // no basket sampled, so that co-counts are exact counts over orders (sampling: DiscoveryModelsIT)
         "--set", "shoprec.job.cooccurrence.max-basket-size=10000"));
+    // smaller models than production: this test is about the publish path, and runs the job three times
+    args.addAll(SmallModels.ARGS);
     args.addAll(List.of(extra));
     return RecommendationJob.run(args.toArray(String[]::new));
   }
