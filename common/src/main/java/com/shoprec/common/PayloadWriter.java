@@ -23,8 +23,13 @@ import java.util.Objects;
  * {"customer_id":"410169","week":"2025_W45","segment":"LIGHT",
  *  "recommendations":[{"product_id":"25432060","score":0.8,"rank":1,"source":"repurchase",
  *                      "reason":{"times_bought":12,"last_bought":"2025-10-30"}}],
- *  "count":25,"discovery_count":15,"generated_at":"2025-11-09T06:00:00Z"}
+ *  "count":25,"total":25,"has_next":false,"has_previous":false,"discovery_count":15,
+ *  "generated_at":"2025-11-09T06:00:00Z"}
  * }</pre>
+ *
+ * <p>Every list states the page it is: {@code count} items here, {@code total} in the whole list, and whether
+ * items come after ({@code has_next}) or before ({@code has_previous}) them. Stored, a list is its own first and
+ * only page; the server rewrites these fields when it cuts a page out of it ({@code offset}, {@code limit}).
  */
 public final class PayloadWriter {
 
@@ -83,7 +88,7 @@ public final class PayloadWriter {
       g.writeStringField(kind.subjectField(), subject);
       g.writeStringField("week", week);
       writeItems(g, kind.arrayField(), kind.itemIdField(), items);
-      g.writeNumberField("count", items.size());
+      writePage(g, items.size());
       g.writeStringField("generated_at", timestamp(generatedAt));
     });
   }
@@ -128,7 +133,7 @@ public final class PayloadWriter {
     }
     PayloadKind kind = PayloadKind.CUSTOMER_RECS;
     writeItems(g, kind.arrayField(), kind.itemIdField(), items);
-    g.writeNumberField("count", items.size());
+    writePage(g, items.size());
     int discovery = 0;
     for (Item item : items) {
       if (SOURCE_DISCOVERY.equals(item.source())) {
@@ -137,6 +142,14 @@ public final class PayloadWriter {
     }
     g.writeNumberField("discovery_count", discovery);
     g.writeStringField("generated_at", timestamp(generatedAt));
+  }
+
+  /** The whole list as one page: {@code "count":n,"total":n,"has_next":false,"has_previous":false}. */
+  private static void writePage(JsonGenerator g, int n) throws IOException {
+    g.writeNumberField("count", n);
+    g.writeNumberField("total", n);
+    g.writeBooleanField("has_next", false);
+    g.writeBooleanField("has_previous", false);
   }
 
   private static void writeItems(JsonGenerator g, String arrayField, String idField, List<Item> items)

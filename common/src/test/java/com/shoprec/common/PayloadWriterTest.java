@@ -29,7 +29,8 @@ class PayloadWriterTest {
         + "\"reason\":{\"times_bought\":12,\"last_bought\":\"2025-10-30\"}},"
         + "{\"product_id\":\"85123A\",\"score\":0.25,\"rank\":2,\"source\":\"discovery\",\"reason\":{\"neighbours\":14}},"
         + "{\"product_id\":\"22423\",\"score\":0.1,\"rank\":3,\"source\":\"popular\"}],"
-        + "\"count\":3,\"discovery_count\":1,\"generated_at\":\"2025-11-09T06:00:00Z\"}", json);
+        + "\"count\":3,\"total\":3,\"has_next\":false,\"has_previous\":false,\"discovery_count\":1,"
+        + "\"generated_at\":\"2025-11-09T06:00:00Z\"}", json);
   }
 
   @Test
@@ -54,7 +55,8 @@ class PayloadWriterTest {
         List.of(new PayloadWriter.Item("71053", 3.5, 1, null, "{\"co_count\":7}")), GENERATED), StandardCharsets.UTF_8);
 
     assertEquals("{\"product_id\":\"85123A\",\"week\":\"2025_W45\",\"similar\":[{\"product_id\":\"71053\","
-        + "\"score\":3.5,\"rank\":1,\"reason\":{\"co_count\":7}}],\"count\":1,\"generated_at\":\"2025-11-09T06:00:00Z\"}", json);
+        + "\"score\":3.5,\"rank\":1,\"reason\":{\"co_count\":7}}],\"count\":1,\"total\":1,\"has_next\":false,"
+        + "\"has_previous\":false,\"generated_at\":\"2025-11-09T06:00:00Z\"}", json);
   }
 
   @Test

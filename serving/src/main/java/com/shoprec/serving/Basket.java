@@ -29,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>{@code items}: 1 to {@value #MAX_ITEMS} product ids (duplicates ignored); {@code limit}: 1 to
  * {@value PayloadEndpoint#MAX_LIMIT}, default {@value #DEFAULT_LIMIT}. The body is at most
- * {@value #MAX_BODY_BYTES} bytes.
+ * {@value #MAX_BODY_BYTES} bytes. Any other body field or any query parameter is a 400 that names it.
  *
  * <p>Answers: 200 {@code {"items":[…],"recommendations":[…],"count":n,"run_id":…}} (an empty list when
  * no basket product has bought-together data); 400 for a body that is not such JSON or has invalid ids or
@@ -59,6 +59,7 @@ final class Basket implements HttpHandler {
   @Override
   public void handleRequest(HttpServerExchange exchange) {
     new Flow(exchange).start(unused -> {
+      PayloadEndpoint.knownParameters(exchange, java.util.Set.of());
       check(exchange.getRequestContentLength() <= MAX_BODY_BYTES, 413,
           "request body larger than " + MAX_BODY_BYTES + " bytes");
       // Undertow runs these callbacks inside a handler call of their own (when the body arrives later),
@@ -108,6 +109,9 @@ final class Basket implements HttpHandler {
       throw new ApiException(400, SHAPE);
     }
     checkArgument(root != null && root.isObject(), SHAPE);
+    root.fieldNames().forEachRemaining(name -> checkArgument(name.equals("items") || name.equals("limit"),
+        "unknown field " + (Ids.isValid(name) && name.length() <= 40 ? name : "(unprintable)")
+            + " in the body: it takes items and limit"));
     JsonNode items = root.get("items");
     checkArgument(items != null && items.isArray() && !items.isEmpty(), "items must be a non-empty array of product ids");
     checkArgument(items.size() <= MAX_ITEMS, "a basket has at most " + MAX_ITEMS + " items");

@@ -11,8 +11,8 @@ import io.undertow.server.HttpServerExchange;
  * {@code GET /customers/{id}/recommendations}, alias {@code GET /weekly-recommendations/{id}}: the
  * customer's weekly list, exactly the bytes the batch stored under {@code weekly_recs:{run}:{id}}.
  *
- * <p>Parameters: {@code limit} (1 to 100) keeps the first items, {@code exclude=a,b} drops those products;
- * {@code count} and {@code discovery_count} are fixed to match.
+ * <p>Parameters: the paging ones of every list ({@link PayloadEndpoint}), {@code exclude} naming products;
+ * the page fields and {@code discovery_count} are fixed to match.
  *
  * <p>Answers: 200 with the list; 200 with the run's popular list marked {@code "fallback":true} (and
  * header {@code X-Fallback: true}) when the customer has no list; 304 when {@code If-None-Match} matches;

@@ -22,11 +22,14 @@ import java.util.TreeSet;
 /**
  * What every read endpoint does: resolve the live run, build the Redis key, answer {@code 304} when the
  * client's {@code If-None-Match} already names this answer, fetch the stored bytes (cache, else one
- * {@code GET}) and send them unchanged, or cut by {@code ?limit=} and {@code ?exclude=}.
+ * {@code GET}) and send them unchanged, or the page the parameters ask for ({@link PayloadRewriter}).
  *
- * <p>Common parameters: {@code limit} (1 to {@value #MAX_LIMIT} items), {@code exclude} (comma-separated
- * ids, repeatable, at most {@value #MAX_EXCLUDE}). Common answers: 200 with headers {@code X-Run-Id},
- * {@code ETag} and {@code Cache-Control}; 304; 400 for a bad id or parameter; 404 for an unknown subject;
+ * <p>Common parameters: {@code exclude} (comma-separated ids, repeatable, at most {@value #MAX_EXCLUDE}), then
+ * either {@code limit} (1 to {@value #MAX_LIMIT} items) and {@code offset} (0 to {@value #MAX_OFFSET}), or
+ * {@code page} (from 1) and {@code page_size} (1 to {@value #MAX_LIMIT}, default {@value #DEFAULT_PAGE_SIZE}).
+ * Any other parameter is a 400 that names it. Common answers: 200 with headers {@code X-Run-Id},
+ * {@code ETag} and {@code Cache-Control}, the list stating {@code count}, {@code total} (after exclusion),
+ * {@code has_next} and {@code has_previous}; 304; 400 for a bad id or parameter; 404 for an unknown subject;
  * 503 when Redis is unreachable or no run is live.
  */
 abstract class PayloadEndpoint implements HttpHandler {
@@ -35,14 +38,23 @@ abstract class PayloadEndpoint implements HttpHandler {
   static final int MAX_LIMIT = 100;
   /** Most ids {@code ?exclude=} may name. */
   static final int MAX_EXCLUDE = 100;
+  /** Largest {@code ?offset=}: far past the deepest stored list, small enough to stay an int with any limit. */
+  static final int MAX_OFFSET = 10_000;
+  /** Items per page when {@code ?page=} comes without {@code ?page_size=}. */
+  static final int DEFAULT_PAGE_SIZE = 25;
+  /** The parameters every list endpoint takes. */
+  static final Set<String> PAGE_PARAMETERS = Set.of("limit", "offset", "page", "page_size", "exclude");
 
-  /** Parsed {@code ?limit=} and {@code ?exclude=}; {@code limit} is {@link Integer#MAX_VALUE} when absent. */
-  record Cut(int limit, Set<String> exclude) {
+  /**
+   * The page asked for: {@code offset} items (after exclusion) skipped, then at most {@code limit};
+   * {@code limit} is {@link Integer#MAX_VALUE} when not given.
+   */
+  record Cut(int offset, int limit, Set<String> exclude) {
     /** No cut: the stored bytes as they are. */
-    static final Cut NONE = new Cut(Integer.MAX_VALUE, Set.of());
+    static final Cut NONE = new Cut(0, Integer.MAX_VALUE, Set.of());
 
     boolean none() {
-      return limit == Integer.MAX_VALUE && exclude.isEmpty();
+      return offset == 0 && limit == Integer.MAX_VALUE && exclude.isEmpty();
     }
   }
 
@@ -64,6 +76,11 @@ abstract class PayloadEndpoint implements HttpHandler {
   /** The key subject from the request (e.g. the customer id), checked. */
   abstract String subject(HttpServerExchange exchange);
 
+  /** The query parameters this endpoint takes; by default {@link #PAGE_PARAMETERS}. */
+  Set<String> parameters() {
+    return PAGE_PARAMETERS;
+  }
+
   /** What to answer when the key does not exist; by default 404. */
   void missing(Flow flow, String run, String subject, Cut cut, String etag) {
     throw new ApiException(404, "no " + what + " for " + subject);
@@ -72,6 +89,7 @@ abstract class PayloadEndpoint implements HttpHandler {
   @Override
   public void handleRequest(HttpServerExchange exchange) {
     new Flow(exchange).start(flow -> {
+      knownParameters(exchange, parameters());
       String subject = subject(exchange);
       Cut cut = cut(exchange);
       flow.await(serving.liveRun.current(), run -> answer(flow, run, subject, cut));
@@ -106,7 +124,7 @@ abstract class PayloadEndpoint implements HttpHandler {
 
   /** 200 with the payload (cut when asked) and the caching headers. */
   final void send(HttpServerExchange exchange, String run, String etag, PayloadKind shape, byte[] body, Cut cut) {
-    byte[] out = cut.none() ? body : PayloadRewriter.rewrite(body, shape, cut.limit, cut.exclude);
+    byte[] out = cut.none() ? body : PayloadRewriter.rewrite(body, shape, cut.offset, cut.limit, cut.exclude);
     caching(exchange, run, etag);
     Responses.json(exchange, 200, out);
   }
@@ -141,6 +159,10 @@ abstract class PayloadEndpoint implements HttpHandler {
     h = fnv(h, key);
     h = fnv(h, '\n');
     h = fnvDecimal(h, cut.limit);
+    if (cut.offset > 0) {
+      h = fnv(h, '+');
+      h = fnvDecimal(h, cut.offset);
+    }
     for (String id : cut.exclude) {
       h = fnv(h, '\n');
       h = fnv(h, id);
@@ -204,14 +226,40 @@ abstract class PayloadEndpoint implements HttpHandler {
     return values.getFirst();
   }
 
+  /** A 400 naming the first query parameter not in {@code known} (in the order given). */
+  static void knownParameters(HttpServerExchange exchange, Set<String> known) {
+    for (String name : exchange.getQueryParameters().keySet()) {
+      if (!known.contains(name)) {
+        throw new ApiException(400, "unknown parameter " + (Ids.isValid(name) && name.length() <= 40 ? name
+            : "(unprintable)") + ": this endpoint takes " + String.join(", ", new TreeSet<>(known)));
+      }
+    }
+  }
+
   static Cut cut(HttpServerExchange exchange) {
     if (exchange.getQueryParameters().isEmpty()) {
       return Cut.NONE;
     }
-    int limit = Integer.MAX_VALUE;
     String limitText = queryParam(exchange, "limit");
-    if (limitText != null) {
-      limit = parseLimit(limitText);
+    String offsetText = queryParam(exchange, "offset");
+    String pageText = queryParam(exchange, "page");
+    String pageSizeText = queryParam(exchange, "page_size");
+    int limit = Integer.MAX_VALUE;
+    int offset = 0;
+    if (pageText != null || pageSizeText != null) {
+      checkArgument(limitText == null && offsetText == null,
+          "give limit and offset, or page and page_size, not both");
+      int size = pageSizeText == null ? DEFAULT_PAGE_SIZE : integer("page_size", pageSizeText, 1, MAX_LIMIT);
+      int page = pageText == null ? 1 : integer("page", pageText, 1, MAX_OFFSET / size + 1);
+      limit = size;
+      offset = (page - 1) * size;
+    } else {
+      if (limitText != null) {
+        limit = parseLimit(limitText);
+      }
+      if (offsetText != null) {
+        offset = integer("offset", offsetText, 0, MAX_OFFSET);
+      }
     }
     Set<String> exclude = Set.of();
     Deque<String> values = exchange.getQueryParameters().get("exclude");
@@ -228,16 +276,21 @@ abstract class PayloadEndpoint implements HttpHandler {
         }
       }
     }
-    return new Cut(limit, exclude);
+    return new Cut(offset, limit, exclude);
+  }
+
+  /** The decimal integer {@code text} from {@code min} to {@code max}, or a 400 naming {@code name}. */
+  static int integer(String name, String text, int min, int max) {
+    long value = -1;
+    if (!text.isEmpty() && text.length() <= 9 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      value = Long.parseLong(text);
+    }
+    checkArgument(value >= min && value <= max, name + " must be an integer from " + min + " to " + max);
+    return (int) value;
   }
 
   /** An integer from 1 to {@value #MAX_LIMIT}, or a 400. */
   static int parseLimit(String text) {
-    int limit = -1;
-    if (!text.isEmpty() && text.length() <= 3 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      limit = Integer.parseInt(text);
-    }
-    checkArgument(limit >= 1 && limit <= MAX_LIMIT, "limit must be an integer from 1 to " + MAX_LIMIT);
-    return limit;
+    return integer("limit", text, 1, MAX_LIMIT);
   }
 }

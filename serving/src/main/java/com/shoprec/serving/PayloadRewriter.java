@@ -14,14 +14,17 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Applies {@code ?limit=} and {@code ?exclude=} to a stored payload without mapping it to objects.
+ * Cuts a page out of a stored payload ({@code ?offset=}, {@code ?limit=}, {@code ?exclude=}) without mapping it
+ * to objects.
  *
  * <p>One streaming {@link JsonParser} pass locates, by byte offset, each item of the array named by
- * {@link PayloadKind#arrayField()} and the values of {@code count} and (for customer lists)
- * {@code discovery_count}. The answer is then spliced from the stored bytes: every kept item is copied
- * byte for byte (scores keep their exact spelling), dropped items (excluded ids, then everything past the
- * limit) are left out, and the two counts are rewritten. Everything else is copied unchanged, in place.
- * When nothing is dropped the stored array itself is returned.
+ * {@link PayloadKind#arrayField()} and the values of {@code count}, {@code total}, {@code has_next},
+ * {@code has_previous} and (for customer lists) {@code discovery_count}. The answer is then spliced from the
+ * stored bytes: excluded items are dropped, of the rest the page {@code [offset, offset + limit)} is kept, every
+ * kept item copied byte for byte (scores keep their exact spelling), and the page fields are rewritten:
+ * {@code count} items on this page, {@code total} after exclusion, {@code has_next}, {@code has_previous}. A
+ * payload written before the page fields existed gets them after {@code count}. Everything else is copied
+ * unchanged, in place. When the page is the whole stored list, the stored array itself is returned.
  */
 public final class PayloadRewriter {
 
@@ -39,23 +42,29 @@ public final class PayloadRewriter {
   /** A byte range {@code [start, end)} of the input to replace with {@code with}. */
   private record Splice(int start, int end, byte[] with) {}
 
+  /** {@link #rewrite(byte[], PayloadKind, int, int, Set)} from the first item. */
+  public static byte[] rewrite(byte[] payload, PayloadKind kind, int limit, Set<String> exclude) {
+    return rewrite(payload, kind, 0, limit, exclude);
+  }
+
   /**
    * @param payload the stored JSON object
    * @param kind which array to cut, and which id field {@code exclude} refers to
-   * @param limit at most this many items are kept (after exclusion)
+   * @param offset items (after exclusion) skipped before the page
+   * @param limit at most this many items are kept (after exclusion and offset)
    * @param exclude ids of items to drop
    * @throws ShapeException when the payload is not a JSON object with that array of objects
    */
-  public static byte[] rewrite(byte[] payload, PayloadKind kind, int limit, Set<String> exclude) {
+  public static byte[] rewrite(byte[] payload, PayloadKind kind, int offset, int limit, Set<String> exclude) {
     try (JsonParser p = JSON.createParser(payload)) {
-      return rewrite(payload, p, kind, limit, exclude);
+      return rewrite(payload, p, kind, offset, limit, exclude);
     } catch (IOException e) {
       throw new ShapeException("stored payload is not valid JSON: " + e.getMessage());
     }
   }
 
-  private static byte[] rewrite(byte[] src, JsonParser p, PayloadKind kind, int limit, Set<String> exclude)
-      throws IOException {
+  private static byte[] rewrite(byte[] src, JsonParser p, PayloadKind kind, int offset, int limit,
+      Set<String> exclude) throws IOException {
     if (p.nextToken() != JsonToken.START_OBJECT) {
       throw new ShapeException("stored payload is not a JSON object");
     }
@@ -63,11 +72,15 @@ public final class PayloadRewriter {
     int arrayContentStart = -1;
     int arrayContentEnd = -1;
     List<int[]> keptSpans = new ArrayList<>();
+    int stored = 0;
     int total = 0;
-    int kept = 0;
     int keptDiscovery = 0;
     int[] countSpan = null;
+    int[] totalSpan = null;
+    int[] nextSpan = null;
+    int[] previousSpan = null;
     int[] discoverySpan = null;
+    long end = (long) offset + limit;
     JsonToken t;
     while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
       String field = p.currentName();
@@ -93,20 +106,29 @@ public final class PayloadRewriter {
             }
           }
           int itemEnd = offset(p) + 1;
-          total++;
-          if (kept < limit && (id == null || !exclude.contains(id))) {
+          stored++;
+          if (id != null && exclude.contains(id)) {
+            continue;
+          }
+          if (total >= offset && total < end) {
             keptSpans.add(new int[] {itemStart, itemEnd});
-            kept++;
             if (discovery) {
               keptDiscovery++;
             }
           }
+          total++;
         }
         arrayContentEnd = offset(p);
       } else if (field.equals("count") && value == JsonToken.VALUE_NUMBER_INT) {
-        countSpan = numberSpan(p);
+        countSpan = span(p);
+      } else if (field.equals("total") && value == JsonToken.VALUE_NUMBER_INT) {
+        totalSpan = span(p);
+      } else if (field.equals("has_next") && value.isBoolean()) {
+        nextSpan = span(p);
+      } else if (field.equals("has_previous") && value.isBoolean()) {
+        previousSpan = span(p);
       } else if (countDiscovery && field.equals("discovery_count") && value == JsonToken.VALUE_NUMBER_INT) {
-        discoverySpan = numberSpan(p);
+        discoverySpan = span(p);
       } else {
         p.skipChildren();
       }
@@ -117,9 +139,13 @@ public final class PayloadRewriter {
     if (arrayContentStart < 0) {
       throw new ShapeException("stored payload has no \"" + kind.arrayField() + "\" array");
     }
-    if (kept == total) {
-      return src;
+    int kept = keptSpans.size();
+    boolean pageFields = totalSpan != null && nextSpan != null && previousSpan != null;
+    if (kept == stored && pageFields) {
+      return src; // the whole stored list, which says so itself
     }
+    boolean hasNext = offset + kept < total;
+    boolean hasPrevious = offset > 0 && total > 0;
 
     ByteArrayOutputStream items = new ByteArrayOutputStream(src.length);
     for (int i = 0; i < keptSpans.size(); i++) {
@@ -129,16 +155,27 @@ public final class PayloadRewriter {
       int[] span = keptSpans.get(i);
       items.write(src, span[0], span[1] - span[0]);
     }
-    List<Splice> splices = new ArrayList<>(3);
+    List<Splice> splices = new ArrayList<>(6);
     splices.add(new Splice(arrayContentStart, arrayContentEnd, items.toByteArray()));
+    if (pageFields) {
+      splices.add(new Splice(totalSpan[0], totalSpan[1], ascii(Integer.toString(total))));
+      splices.add(new Splice(nextSpan[0], nextSpan[1], ascii(Boolean.toString(hasNext))));
+      splices.add(new Splice(previousSpan[0], previousSpan[1], ascii(Boolean.toString(hasPrevious))));
+    }
     if (countSpan != null) {
-      splices.add(new Splice(countSpan[0], countSpan[1], ascii(kept)));
+      splices.add(new Splice(countSpan[0], countSpan[1], ascii(Integer.toString(kept))));
+    }
+    if (!pageFields) {
+      // a payload of an older job: the page fields follow count, or the array when there is no count
+      int at = countSpan != null ? countSpan[1] : arrayContentEnd + 1;
+      splices.add(new Splice(at, at, ascii(",\"total\":" + total + ",\"has_next\":" + hasNext
+          + ",\"has_previous\":" + hasPrevious)));
     }
     if (discoverySpan != null) {
-      splices.add(new Splice(discoverySpan[0], discoverySpan[1], ascii(keptDiscovery)));
+      splices.add(new Splice(discoverySpan[0], discoverySpan[1], ascii(Integer.toString(keptDiscovery))));
     }
     splices.sort(Comparator.comparingInt(Splice::start));
-    ByteArrayOutputStream out = new ByteArrayOutputStream(src.length);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(src.length + 64);
     int at = 0;
     for (Splice s : splices) {
       out.write(src, at, s.start - at);
@@ -154,13 +191,13 @@ public final class PayloadRewriter {
     return (int) p.currentTokenLocation().getByteOffset();
   }
 
-  /** Byte range of the current integer token (its text is ASCII, so characters = bytes). */
-  private static int[] numberSpan(JsonParser p) throws IOException {
+  /** Byte range of the current number or boolean token (its text is ASCII, so characters = bytes). */
+  private static int[] span(JsonParser p) throws IOException {
     int start = offset(p);
     return new int[] {start, start + p.getTextLength()};
   }
 
-  private static byte[] ascii(int n) {
-    return Integer.toString(n).getBytes(StandardCharsets.US_ASCII);
+  private static byte[] ascii(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
   }
 }

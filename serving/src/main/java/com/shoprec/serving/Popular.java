@@ -6,20 +6,35 @@ import com.shoprec.common.Ids;
 import com.shoprec.common.PayloadKind;
 import com.shoprec.common.RedisKeys.PopularScope;
 import io.undertow.server.HttpServerExchange;
+import java.util.Set;
 
 /**
  * {@code GET /popular}: the most popular products overall; {@code ?category=c} within a category;
  * {@code ?segment=s} among a customer segment (e.g. {@code LIGHT}). As stored under
  * {@code popular:{run}:all}, {@code popular:{run}:category:{c}} or {@code popular:{run}:segment:{s}}.
  *
- * <p>Parameters: {@code category} or {@code segment} (not both), {@code limit} (1 to 100),
- * {@code exclude=a,b}. Answers: 200; 304; 400 for both scopes at once, an invalid name or parameter; 404
+ * <p>Parameters: {@code category} or {@code segment} (not both), and the paging ones of every list
+ * ({@link PayloadEndpoint}). Answers: 200; 304; 400 for both scopes at once, an invalid name or parameter; 404
  * when there is no list for that scope; 503 when Redis is unreachable or no run is live.
  */
 final class Popular extends PayloadEndpoint {
 
   Popular(Serving serving) {
     super(serving, PayloadKind.POPULAR, "popular list");
+  }
+
+  private static final Set<String> PARAMETERS;
+
+  static {
+    Set<String> p = new java.util.HashSet<>(PAGE_PARAMETERS);
+    p.add("category");
+    p.add("segment");
+    PARAMETERS = Set.copyOf(p);
+  }
+
+  @Override
+  Set<String> parameters() {
+    return PARAMETERS;
   }
 
   @Override

@@ -11,6 +11,8 @@ import io.undertow.server.RoutingHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.util.PathTemplateMatch;
 import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -82,19 +84,25 @@ public final class ShoprecServer implements AutoCloseable {
     }
   }
 
-  /** The route table: every endpoint, in one place. */
+  /** The route table: every endpoint, in one place (and the old services' routes to them: {@link Compatibility}). */
   static RoutingHandler routes(Serving serving) {
     CustomerRecommendations recommendations = new CustomerRecommendations(serving);
-    return new RoutingHandler(false)
-        .get("/customers/{id}/recommendations", recommendations)
-        .get("/weekly-recommendations/{id}", recommendations)
-        .get("/customers/{id}/similar", new SimilarCustomers(serving))
-        .get("/products/{id}/similar", new SimilarProducts(serving))
-        .get("/products/{id}/audience", new ProductAudience(serving))
-        .get("/popular", new Popular(serving))
-        .post("/basket", new Basket(serving))
-        .get("/health", new Health(serving))
-        .get("/metrics", new MetricsEndpoint(serving.metrics))
+    Map<String, HttpHandler> get = new LinkedHashMap<>();
+    get.put("/customers/{id}/recommendations", recommendations);
+    get.put("/weekly-recommendations/{id}", recommendations);
+    get.put("/customers/{id}/similar", new SimilarCustomers(serving));
+    get.put("/products/{id}/similar", new SimilarProducts(serving));
+    get.put("/products/{id}/audience", new ProductAudience(serving));
+    get.put("/popular", new Popular(serving));
+    get.put("/health", new Health(serving));
+    get.put("/metrics", new MetricsEndpoint(serving.metrics));
+    Map<String, HttpHandler> post = Map.of("/basket", new Basket(serving));
+    RoutingHandler routes = new RoutingHandler(false);
+    get.forEach(routes::get);
+    post.forEach(routes::post);
+    Map<String, HttpHandler> ours = new LinkedHashMap<>(get);
+    ours.putAll(post);
+    return Compatibility.register(routes, ours)
         .setFallbackHandler(ex -> Responses.json(ex, 404, Responses.errorBody(404, "no such endpoint")))
         .setInvalidMethodHandler(ex -> Responses.json(ex, 405,
             Responses.errorBody(405, "method " + ex.getRequestMethod() + " not allowed here")));

@@ -7,9 +7,9 @@ import io.undertow.server.HttpServerExchange;
  * {@code GET /customers/{id}/similar}: the customer's nearest neighbours by Jaccard similarity of their
  * product sets, as stored under {@code similar_customers:{run}:{id}}.
  *
- * <p>Parameters: {@code limit} (1 to 100), {@code exclude=c1,c2} (customer ids). Answers: 200; 304; 400
- * for an invalid id or parameter; 404 when the customer has no neighbours; 503 when Redis is unreachable
- * or no run is live.
+ * <p>Parameters: the paging ones of every list ({@link PayloadEndpoint}), {@code exclude} naming customers.
+ * Answers: 200; 304; 400 for an invalid id or parameter; 404 when the customer has no neighbours; 503 when Redis
+ * is unreachable or no run is live.
  */
 final class SimilarCustomers extends PayloadEndpoint {
 

@@ -7,8 +7,9 @@ import io.undertow.server.HttpServerExchange;
  * {@code GET /products/{id}/similar}: products most often bought together with the product, as stored
  * under {@code similar_products:{run}:{id}}.
  *
- * <p>Parameters: {@code limit} (1 to 100), {@code exclude=a,b}. Answers: 200; 304; 400 for an invalid id
- * or parameter; 404 when the product has no list; 503 when Redis is unreachable or no run is live.
+ * <p>Parameters: the paging ones of every list ({@link PayloadEndpoint}), {@code exclude} naming products.
+ * Answers: 200; 304; 400 for an invalid id or parameter; 404 when the product has no list; 503 when Redis is
+ * unreachable or no run is live.
  */
 final class SimilarProducts extends PayloadEndpoint {
 

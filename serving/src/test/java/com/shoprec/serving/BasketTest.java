@@ -38,7 +38,10 @@ class BasketTest {
     assertEquals(new Basket.Request(List.of("A", "B"), 10),
         Basket.parse("{\"items\":[\"A\",\"B\",\"A\"]}".getBytes(StandardCharsets.UTF_8)));
     assertEquals(new Basket.Request(List.of("A"), 3),
-        Basket.parse("{\"items\":[\"A\"],\"limit\":3,\"other\":true}".getBytes(StandardCharsets.UTF_8)));
+        Basket.parse("{\"items\":[\"A\"],\"limit\":3}".getBytes(StandardCharsets.UTF_8)));
+    ApiException unknown = assertThrows(ApiException.class, () -> Basket.parse(
+        "{\"items\":[\"A\"],\"limit\":3,\"other\":true}".getBytes(StandardCharsets.UTF_8)));
+    assertEquals("unknown field other in the body: it takes items and limit", unknown.getMessage());
     for (String bad : List.of("", "null", "1", "{\"items\":null}", "{\"items\":[null]}", "{\"items\":[\"A\"],\"limit\":101}",
         "{\"items\":[\"A\"],\"limit\":2.5}", "{\"items\":[\"" + "x".repeat(129) + "\"]}")) {
       ApiException e = assertThrows(ApiException.class, () -> Basket.parse(bad.getBytes(StandardCharsets.UTF_8)), bad);

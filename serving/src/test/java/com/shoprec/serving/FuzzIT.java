@@ -36,7 +36,8 @@ class FuzzIT {
   private static final List<String> IDS = List.of("12347", "P1", "nobody", "été ☕", "a/b", "..", "%", "x y", " x",
       "x\u0001", "\u0000", "'; DROP TABLE x;--", "{\"a\":1}", "😀".repeat(40), "A".repeat(128), "B".repeat(129),
       "C".repeat(3000), "\uD800", "%2F", "?", "#", "&", "=", "P1,P2");
-  private static final List<String> PARAMS = List.of("limit", "exclude", "category", "segment", "foo", "limit", "");
+  private static final List<String> PARAMS = List.of("limit", "exclude", "category", "segment", "foo", "limit", "",
+      "offset", "page", "page_size", "n", "offset", "page");
   private static final List<String> VALUES = List.of("1", "0", "-1", "100", "101", "1e3", "9999999999999999999999",
       "abc", "", "P1,P2", ",,,", "été", "%00", "Home & Garden", "LIGHT", "x".repeat(500), " 5", "5 ");
   private static final List<String> METHODS = List.of("GET", "GET", "GET", "GET", "POST", "PUT", "DELETE", "PATCH",

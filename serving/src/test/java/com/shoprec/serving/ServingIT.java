@@ -71,7 +71,8 @@ class ServingIT {
     HttpResponse<byte[]> limited = f.get("/customers/nobody/recommendations?limit=1");
     assertEquals("{\"customer_id\":\"nobody\",\"fallback\":true,\"week\":\"2011_W49\",\"segment\":null,"
         + "\"recommendations\":[{\"product_id\":\"POP1\",\"score\":10.0,\"rank\":1,\"source\":\"popular\"}],"
-        + "\"count\":1,\"discovery_count\":0,\"generated_at\":\"2011-12-10T06:00:00Z\"}", Fixture.text(limited));
+        + "\"count\":1,\"total\":2,\"has_next\":true,\"has_previous\":false,\"discovery_count\":0,"
+        + "\"generated_at\":\"2011-12-10T06:00:00Z\"}", Fixture.text(limited));
   }
 
   @Test
@@ -107,20 +108,92 @@ class ServingIT {
     Item p1 = new Item("P1", 0.9, 1, "repurchase", "{\"times_bought\":12,\"last_bought\":\"2011-11-30\"}");
     Item p2 = new Item("P2", 0.8, 2, "discovery", "{\"neighbours\":3}");
     Item p3 = new Item("P3", 0.5, 3, "discovery", null);
-    assertEquals(new String(w.customerList("12347", Fixture.WEEK, "LIGHT", List.of(p1), Fixture.GENERATED)),
+    // A cut list is the stored list of its items, with the page fields of the cut.
+    assertEquals(page(w.customerList("12347", Fixture.WEEK, "LIGHT", List.of(p1), Fixture.GENERATED), 3, true, false),
         Fixture.text(f.get("/customers/12347/recommendations?limit=1")));
-    assertEquals(new String(w.customerList("12347", Fixture.WEEK, "LIGHT", List.of(p2, p3), Fixture.GENERATED)),
-        Fixture.text(f.get("/customers/12347/recommendations?exclude=P1")));
-    assertEquals(new String(w.customerList("12347", Fixture.WEEK, "LIGHT", List.of(p1, p3), Fixture.GENERATED)),
-        Fixture.text(f.get("/customers/12347/recommendations?exclude=P2,NOT_THERE&limit=5")));
+    assertEquals(page(w.customerList("12347", Fixture.WEEK, "LIGHT", List.of(p2, p3), Fixture.GENERATED), 2, false,
+        false), Fixture.text(f.get("/customers/12347/recommendations?exclude=P1")));
+    assertEquals(page(w.customerList("12347", Fixture.WEEK, "LIGHT", List.of(p1, p3), Fixture.GENERATED), 2, false,
+        false), Fixture.text(f.get("/customers/12347/recommendations?exclude=P2,NOT_THERE&limit=5")));
     assertEquals("{\"product_id\":\"P1\",\"week\":\"2011_W49\",\"similar\":[{\"product_id\":\"X\",\"score\":0.4,"
-        + "\"rank\":2}],\"count\":1,\"generated_at\":\"2011-12-10T06:00:00Z\"}",
+        + "\"rank\":2}],\"count\":1,\"total\":2,\"has_next\":true,\"has_previous\":false,"
+        + "\"generated_at\":\"2011-12-10T06:00:00Z\"}",
         Fixture.text(f.get("/products/P1/similar?exclude=P2&limit=1")));
+    // Pages: by offset and limit, or by page and page_size; the same page either way.
+    String second = page(w.customerList("12347", Fixture.WEEK, "LIGHT", List.of(p2), Fixture.GENERATED), 3, true, true);
+    assertEquals(second, Fixture.text(f.get("/customers/12347/recommendations?offset=1&limit=1")));
+    assertEquals(second, Fixture.text(f.get("/customers/12347/recommendations?page=2&page_size=1")));
+    assertEquals(page(w.customerList("12347", Fixture.WEEK, "LIGHT", List.of(p3), Fixture.GENERATED), 3, false, true),
+        Fixture.text(f.get("/customers/12347/recommendations?offset=2")));
+    assertEquals(page(w.customerList("12347", Fixture.WEEK, "LIGHT", List.of(), Fixture.GENERATED), 3, false, true),
+        Fixture.text(f.get("/customers/12347/recommendations?page=3&page_size=2")));
+    assertNotEquals(f.get("/customers/12347/recommendations?offset=1&limit=1").headers().firstValue("ETag"),
+        f.get("/customers/12347/recommendations?limit=1").headers().firstValue("ETag"));
     for (String bad : List.of("0", "101", "-1", "abc", "1.5", "", "99999999999")) {
       HttpResponse<byte[]> r = f.get("/customers/12347/recommendations?limit=" + bad);
       assertEquals(400, r.statusCode(), bad);
       assertEquals("{\"error\":\"limit must be an integer from 1 to 100\",\"status\":400}", Fixture.text(r));
     }
+    Map<String, String> badPages = Map.of(
+        "offset=-1", "offset must be an integer from 0 to 10000",
+        "offset=10001", "offset must be an integer from 0 to 10000",
+        "page=0", "page must be an integer from 1 to 401",
+        "page_size=101", "page_size must be an integer from 1 to 100",
+        "page=2&limit=5", "give limit and offset, or page and page_size, not both",
+        "page_size=5&offset=5", "give limit and offset, or page and page_size, not both");
+    for (Map.Entry<String, String> e : badPages.entrySet()) {
+      HttpResponse<byte[]> r = f.get("/customers/12347/recommendations?" + e.getKey());
+      assertEquals(400, r.statusCode(), e.getKey());
+      assertEquals("{\"error\":\"" + e.getValue() + "\",\"status\":400}", Fixture.text(r), e.getKey());
+    }
+  }
+
+  @Test
+  void anUnknownParameterIs400NamingIt() throws Exception {
+    for (String path : List.of("/customers/12347/recommendations?n=5", "/products/P1/similar?limit=2&n=5",
+        "/products/P1/audience?n=5", "/customers/12347/similar?n=5", "/popular?n=5", "/popular?category=x&n=5")) {
+      HttpResponse<byte[]> r = f.get(path);
+      assertEquals(400, r.statusCode(), path);
+      assertTrue(Fixture.text(r).startsWith("{\"error\":\"unknown parameter n: this endpoint takes "), Fixture.text(r));
+    }
+    assertEquals("{\"error\":\"unknown parameter n: this endpoint takes category, exclude, limit, offset, page, "
+        + "page_size, segment\",\"status\":400}", Fixture.text(f.get("/popular?n=5")));
+    HttpResponse<String> basket = f.send("POST", "/basket?n=5", Fixture.bytes("{\"items\":[\"P1\"]}"));
+    assertEquals(400, basket.statusCode());
+    assertTrue(basket.body().contains("unknown parameter n"), basket.body());
+    HttpResponse<String> field = f.send("POST", "/basket", Fixture.bytes("{\"items\":[\"P1\"],\"n\":5}"));
+    assertEquals(400, field.statusCode());
+    assertEquals("{\"error\":\"unknown field n in the body: it takes items and limit\",\"status\":400}", field.body());
+  }
+
+  @Test
+  void theOldServicesRoutesGiveOurAnswersUnderTheirNames() throws Exception {
+    Map<String, String> oldToOurs = Map.of(
+        "/recommendations/12347?n=1", "/customers/12347/recommendations?limit=1",
+        "/recommendations/12347?limit=2&offset=1", "/customers/12347/recommendations?limit=2&offset=1",
+        "/recommend/P1?n=1", "/products/P1/similar?limit=1",
+        "/api/v1/popular-items?limit=1", "/popular?limit=1",
+        "/api/v1/popular-items", "/popular",
+        "/api/v1/similar-items/P1?page=1&page_size=1", "/products/P1/similar?page=1&page_size=1");
+    for (Map.Entry<String, String> e : oldToOurs.entrySet()) {
+      HttpResponse<byte[]> old = f.get(e.getKey());
+      assertEquals(200, old.statusCode(), e.getKey());
+      assertEquals(Fixture.text(f.get(e.getValue())), Fixture.text(old), e.getKey());
+    }
+    String basket = "{\"items\":[\"P1\",\"P2\"],\"limit\":5}";
+    assertEquals(f.send("POST", "/basket", Fixture.bytes(basket)).body(),
+        f.send("POST", "/api/v1/basket-recommendations", Fixture.bytes(basket)).body());
+    HttpResponse<byte[]> both = f.get("/recommend/P1?n=1&limit=2");
+    assertEquals(400, both.statusCode());
+    assertEquals("{\"error\":\"give n or limit, not both\",\"status\":400}", Fixture.text(both));
+    assertEquals(400, f.get("/products/P1/similar?n=1").statusCode(), "n is a name of the old routes only");
+  }
+
+  /** {@code stored} with the page fields set as the server sets them for a cut. */
+  private static String page(byte[] stored, int total, boolean hasNext, boolean hasPrevious) {
+    return new String(stored, java.nio.charset.StandardCharsets.UTF_8).replaceFirst(
+        "\"total\":\\d+,\"has_next\":false,\"has_previous\":false",
+        "\"total\":" + total + ",\"has_next\":" + hasNext + ",\"has_previous\":" + hasPrevious);
   }
 
   @Test
