@@ -59,7 +59,7 @@ final class Basket implements HttpHandler {
   @Override
   public void handleRequest(HttpServerExchange exchange) {
     new Flow(exchange).start(unused -> {
-      PayloadEndpoint.knownParameters(exchange, java.util.Set.of());
+      PayloadEndpoint.knownParameters(exchange, Set.of());
       check(exchange.getRequestContentLength() <= MAX_BODY_BYTES, 413,
           "request body larger than " + MAX_BODY_BYTES + " bytes");
       // Undertow runs these callbacks inside a handler call of their own (when the body arrives later),
@@ -110,8 +110,7 @@ final class Basket implements HttpHandler {
     }
     checkArgument(root != null && root.isObject(), SHAPE);
     root.fieldNames().forEachRemaining(name -> checkArgument(name.equals("items") || name.equals("limit"),
-        "unknown field " + (Ids.isValid(name) && name.length() <= 40 ? name : "(unprintable)")
-            + " in the body: it takes items and limit"));
+        "unknown field " + PayloadEndpoint.printable(name) + " in the body: it takes items and limit"));
     JsonNode items = root.get("items");
     checkArgument(items != null && items.isArray() && !items.isEmpty(), "items must be a non-empty array of product ids");
     checkArgument(items.size() <= MAX_ITEMS, "a basket has at most " + MAX_ITEMS + " items");

@@ -230,10 +230,15 @@ abstract class PayloadEndpoint implements HttpHandler {
   static void knownParameters(HttpServerExchange exchange, Set<String> known) {
     for (String name : exchange.getQueryParameters().keySet()) {
       if (!known.contains(name)) {
-        throw new ApiException(400, "unknown parameter " + (Ids.isValid(name) && name.length() <= 40 ? name
-            : "(unprintable)") + ": this endpoint takes " + String.join(", ", new TreeSet<>(known)));
+        throw new ApiException(400, "unknown parameter " + printable(name) + ": this endpoint takes "
+            + String.join(", ", new TreeSet<>(known)));
       }
     }
+  }
+
+  /** A name the client sent, as an error message may repeat it: itself when short and printable. */
+  static String printable(String name) {
+    return Ids.isValid(name) && name.length() <= 40 ? name : "(unprintable)";
   }
 
   static Cut cut(HttpServerExchange exchange) {

@@ -7,6 +7,8 @@ import com.shoprec.common.PayloadKind;
 import com.shoprec.common.RedisKeys.PopularScope;
 import io.undertow.server.HttpServerExchange;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code GET /popular}: the most popular products overall; {@code ?category=c} within a category;
@@ -19,17 +21,11 @@ import java.util.Set;
  */
 final class Popular extends PayloadEndpoint {
 
+  private static final Set<String> PARAMETERS = Stream.concat(PAGE_PARAMETERS.stream(),
+      Stream.of("category", "segment")).collect(Collectors.toUnmodifiableSet());
+
   Popular(Serving serving) {
     super(serving, PayloadKind.POPULAR, "popular list");
-  }
-
-  private static final Set<String> PARAMETERS;
-
-  static {
-    Set<String> p = new java.util.HashSet<>(PAGE_PARAMETERS);
-    p.add("category");
-    p.add("segment");
-    PARAMETERS = Set.copyOf(p);
   }
 
   @Override
