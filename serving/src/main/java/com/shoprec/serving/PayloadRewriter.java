@@ -140,8 +140,7 @@ public final class PayloadRewriter {
       throw new ShapeException("stored payload has no \"" + kind.arrayField() + "\" array");
     }
     int kept = keptSpans.size();
-    boolean pageFields = totalSpan != null && nextSpan != null && previousSpan != null;
-    if (kept == stored && pageFields) {
+    if (kept == stored && totalSpan != null && nextSpan != null && previousSpan != null) {
       return src; // the whole stored list, which says so itself
     }
     boolean hasNext = offset + kept < total;
@@ -157,19 +156,18 @@ public final class PayloadRewriter {
     }
     List<Splice> splices = new ArrayList<>(6);
     splices.add(new Splice(arrayContentStart, arrayContentEnd, items.toByteArray()));
-    if (pageFields) {
-      splices.add(new Splice(totalSpan[0], totalSpan[1], ascii(Integer.toString(total))));
-      splices.add(new Splice(nextSpan[0], nextSpan[1], ascii(Boolean.toString(hasNext))));
-      splices.add(new Splice(previousSpan[0], previousSpan[1], ascii(Boolean.toString(hasPrevious))));
-    }
     if (countSpan != null) {
       splices.add(new Splice(countSpan[0], countSpan[1], ascii(Integer.toString(kept))));
     }
-    if (!pageFields) {
-      // a payload of an older job: the page fields follow count, or the array when there is no count
+    // Each page field is rewritten where it stands; one a payload lacks (an older job's) is added after count,
+    // or after the array when there is no count.
+    StringBuilder missing = new StringBuilder();
+    pageField(splices, missing, "total", totalSpan, Integer.toString(total));
+    pageField(splices, missing, "has_next", nextSpan, Boolean.toString(hasNext));
+    pageField(splices, missing, "has_previous", previousSpan, Boolean.toString(hasPrevious));
+    if (!missing.isEmpty()) {
       int at = countSpan != null ? countSpan[1] : arrayContentEnd + 1;
-      splices.add(new Splice(at, at, ascii(",\"total\":" + total + ",\"has_next\":" + hasNext
-          + ",\"has_previous\":" + hasPrevious)));
+      splices.add(new Splice(at, at, ascii(missing.toString())));
     }
     if (discoverySpan != null) {
       splices.add(new Splice(discoverySpan[0], discoverySpan[1], ascii(Integer.toString(keptDiscovery))));
@@ -184,6 +182,15 @@ public final class PayloadRewriter {
     }
     out.write(src, at, src.length - at);
     return out.toByteArray();
+  }
+
+  /** Replaces the value at {@code span} with {@code value}, or, without a span, appends the field to {@code missing}. */
+  private static void pageField(List<Splice> splices, StringBuilder missing, String field, int[] span, String value) {
+    if (span != null) {
+      splices.add(new Splice(span[0], span[1], ascii(value)));
+    } else {
+      missing.append(",\"").append(field).append("\":").append(value);
+    }
   }
 
   /** Byte offset where the current token starts. */

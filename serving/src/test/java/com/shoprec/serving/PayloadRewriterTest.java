@@ -82,6 +82,10 @@ class PayloadRewriterTest {
         cut(old, PayloadKind.SIMILAR_PRODUCTS, 5, Set.of()));
     assertEquals("{\"similar\":[{\"product_id\":\"x\"}],\"total\":2,\"has_next\":true,\"has_previous\":false}",
         cut("{\"similar\":[{\"product_id\":\"x\"},{\"product_id\":\"y\"}]}", PayloadKind.SIMILAR_PRODUCTS, 1, Set.of()));
+    // some of them: those present are rewritten in place, only the others added
+    assertEquals("{\"similar\":[{\"product_id\":\"x\"}],\"count\":1,\"has_next\":true,\"has_previous\":false,"
+        + "\"total\":2}", cut("{\"similar\":[{\"product_id\":\"x\"},{\"product_id\":\"y\"}],\"count\":2,\"total\":2}",
+        PayloadKind.SIMILAR_PRODUCTS, 1, Set.of()));
   }
 
   @Test
