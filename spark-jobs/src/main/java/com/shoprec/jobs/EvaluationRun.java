@@ -278,7 +278,6 @@ public final class EvaluationRun {
     };
   }
 
-
   /** The best {@code k} per customer as (customer_id, product_id, rank). */
   private static Dataset<Row> top(Dataset<Row> scored, int k) {
     return scored.withColumn("rank", row_number().over(Window.partitionBy("customer_id")

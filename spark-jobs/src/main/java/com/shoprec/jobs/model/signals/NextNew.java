@@ -200,8 +200,8 @@ public final class NextNew {
    * Solves {@code A X = Y} for the n × n column-major {@code y} in place, given A's Cholesky factor (dpotrf's "U"),
    * {@value #COLUMNS_PER_SOLVE} columns per dpotrs call and those calls on the driver's cores at once (the factor is
    * only read). LAPACK's triangular solves treat each right-hand side on its own, so this gives the same numbers
-   * as one call for all n; with netlib's Java LAPACK (no native one on the driver) that one call costs about 30 s of
-   * one core at 3,000 products (bench/ease.sh), and next-new is often the last model running.
+   * as one call for all n. With netlib's Java LAPACK (no native one on the driver) that one call is seconds of a
+   * single core at a few thousand products (bench/ease.sh measures it), and next-new is often the last model running.
    *
    * @return LAPACK's info: 0, or the first call's error
    */
