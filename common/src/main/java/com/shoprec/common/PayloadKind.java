@@ -3,8 +3,8 @@ package com.shoprec.common;
 /**
  * The kinds of pre-serialized list the batch writes, with the JSON field names of each.
  *
- * <p>Every payload has the same shape: a subject field, the week, one array of items, {@code count} and
- * {@code generated_at}. Items carry an id field, {@code score}, {@code rank} and optionally {@code source}
+ * <p>Every list payload has the same shape: a subject field, the week, one array of items, {@code count} and
+ * {@code generated_at}; the customer profile is the one kind that is not a list. Items carry an id field, {@code score}, {@code rank} and optionally {@code source}
  * and a machine-readable {@code reason} object. The server relies on {@link #arrayField()} and
  * {@link #itemIdField()} to apply {@code ?limit=} and {@code ?exclude=} without mapping payloads to objects.
  */
@@ -18,7 +18,12 @@ public enum PayloadKind {
   /** A customer's Jaccard neighbours. */
   SIMILAR_CUSTOMERS("similar_customers", "customer_id", "similar", "customer_id"),
   /** Popular products, overall ({@code all}), per category or per segment. */
-  POPULAR("popular", "scope", "products", "product_id");
+  POPULAR("popular", "scope", "products", "product_id"),
+  /**
+   * Who a customer is ({@link PayloadWriter#customerProfile}): not a ranked list, its one array being the
+   * customer's top categories. Served whole, never paged.
+   */
+  CUSTOMER_PROFILE("customer_profile", "customer_id", "top_categories", "category");
 
   private final String keyPrefix;
   private final String subjectField;

@@ -62,6 +62,67 @@ public final class PayloadWriter {
     }
   }
 
+  /** One of a customer's top categories: distinct products bought in it and orders of them. */
+  public record CategoryShare(String category, int products, int orders) implements Serializable {}
+
+  /**
+   * Who a customer is, as of the run.
+   *
+   * @param segment null for a customer the segments do not cover
+   * @param averageBasketValue quantity × price per order with a price, rounded to cents; null without prices
+   * @param topCategories best first; empty without a catalog
+   * @param hasList whether the run made the customer a personal list (else the fallback answers)
+   */
+  public record Profile(String customerId, String segment, int orders, int products, Instant firstOrderAt,
+      Instant lastOrderAt, int daysSinceLastOrder, Double averageBasketValue, List<CategoryShare> topCategories,
+      boolean hasList) implements Serializable {}
+
+  /**
+   * A customer's profile: {@code {"customer_id":…,"week":…,"segment":…,"orders":n,"distinct_products":n,
+   * "first_order_at":…,"last_order_at":…,"days_since_last_order":n,"average_basket_value":x,
+   * "top_categories":[{"category":…,"products":n,"orders":n,"rank":1}],"has_personal_list":true,
+   * "list_generated_at":…,"generated_at":…}}}; {@code list_generated_at} is null without a personal list.
+   */
+  public byte[] customerProfile(Profile p, String week, Instant generatedAt) {
+    return write(g -> {
+      g.writeStringField("customer_id", p.customerId());
+      g.writeStringField("week", week);
+      if (p.segment() == null) {
+        g.writeNullField("segment");
+      } else {
+        g.writeStringField("segment", p.segment());
+      }
+      g.writeNumberField("orders", p.orders());
+      g.writeNumberField("distinct_products", p.products());
+      g.writeStringField("first_order_at", timestamp(p.firstOrderAt()));
+      g.writeStringField("last_order_at", timestamp(p.lastOrderAt()));
+      g.writeNumberField("days_since_last_order", p.daysSinceLastOrder());
+      if (p.averageBasketValue() == null) {
+        g.writeNullField("average_basket_value");
+      } else {
+        g.writeNumberField("average_basket_value", p.averageBasketValue());
+      }
+      g.writeArrayFieldStart(PayloadKind.CUSTOMER_PROFILE.arrayField());
+      int rank = 1;
+      for (CategoryShare c : p.topCategories()) {
+        g.writeStartObject();
+        g.writeStringField(PayloadKind.CUSTOMER_PROFILE.itemIdField(), c.category());
+        g.writeNumberField("products", c.products());
+        g.writeNumberField("orders", c.orders());
+        g.writeNumberField("rank", rank++);
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeBooleanField("has_personal_list", p.hasList());
+      if (p.hasList()) {
+        g.writeStringField("list_generated_at", timestamp(generatedAt));
+      } else {
+        g.writeNullField("list_generated_at");
+      }
+      g.writeStringField("generated_at", timestamp(generatedAt));
+    });
+  }
+
   /** A customer's weekly list. {@code discovery_count} counts items whose source is discovery. */
   public byte[] customerList(
       String customerId, String week, String segment, List<Item> items, Instant generatedAt) {
@@ -81,8 +142,8 @@ public final class PayloadWriter {
 
   /** Any other list: {@code {"<subject>":"id","week":…,"<array>":[…],"count":n,"generated_at":…}}. */
   public byte[] list(PayloadKind kind, String subject, String week, List<Item> items, Instant generatedAt) {
-    if (kind == PayloadKind.CUSTOMER_RECS) {
-      throw new IllegalArgumentException("customer lists have their own shape: use customerList");
+    if (kind == PayloadKind.CUSTOMER_RECS || kind == PayloadKind.CUSTOMER_PROFILE) {
+      throw new IllegalArgumentException(kind + " has its own shape: use customerList or customerProfile");
     }
     return write(g -> {
       g.writeStringField(kind.subjectField(), subject);

@@ -10,8 +10,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -31,6 +33,16 @@ final class Metrics {
   private final CounterDataPoint cacheMisses;
   private final CounterDataPoint fallbacks;
   private final CounterDataPoint redisErrors;
+  /** Since when the counters count, and their totals (what {@code /stats} reports; Prometheus keeps its own). */
+  private final Instant started = Instant.now();
+  private final LongAdder requestsTotal = new LongAdder();
+  /** Answers by status class: index 1 for 1xx to 5 for 5xx. */
+  private final LongAdder[] byStatusClass = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(),
+      new LongAdder(), new LongAdder()};
+  private final LongAdder hitsTotal = new LongAdder();
+  private final LongAdder missesTotal = new LongAdder();
+  private final LongAdder fallbacksTotal = new LongAdder();
+  private final LongAdder redisErrorsTotal = new LongAdder();
   /** Label lookups cost a map probe and arrays; keep the data points per route, and per status in it. */
   private final ConcurrentHashMap<String, RoutePoints> routePoints = new ConcurrentHashMap<>();
 
@@ -89,22 +101,43 @@ final class Metrics {
     }
     points.status(status).inc();
     points.latency.observe((System.nanoTime() - startNanos) * 1e-9);
+    requestsTotal.increment();
+    if (status >= 100 && status < 600) {
+      byStatusClass[status / 100].increment();
+    }
   }
 
   void cacheHit() {
     cacheHits.inc();
+    hitsTotal.increment();
   }
 
   void cacheMiss() {
     cacheMisses.inc();
+    missesTotal.increment();
   }
 
   void fallback() {
     fallbacks.inc();
+    fallbacksTotal.increment();
   }
 
   void redisError() {
     redisErrors.inc();
+    redisErrorsTotal.increment();
+  }
+
+  /** The counters' totals since the server started, read now (each exact; together not one snapshot). */
+  record Totals(Instant started, long requests, long[] byStatusClass, long cacheHits, long cacheMisses,
+      long fallbacks, long redisErrors) {}
+
+  Totals totals() {
+    long[] classes = new long[byStatusClass.length];
+    for (int i = 0; i < classes.length; i++) {
+      classes[i] = byStatusClass[i].sum();
+    }
+    return new Totals(started, requestsTotal.sum(), classes, hitsTotal.sum(), missesTotal.sum(),
+        fallbacksTotal.sum(), redisErrorsTotal.sum());
   }
 
   String contentType() {

@@ -231,7 +231,7 @@ abstract class PayloadEndpoint implements HttpHandler {
     for (String name : exchange.getQueryParameters().keySet()) {
       if (!known.contains(name)) {
         throw new ApiException(400, "unknown parameter " + printable(name) + ": this endpoint takes "
-            + String.join(", ", new TreeSet<>(known)));
+            + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known))));
       }
     }
   }

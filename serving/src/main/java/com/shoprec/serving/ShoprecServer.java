@@ -12,10 +12,12 @@ import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.util.PathTemplateMatch;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,24 +86,33 @@ public final class ShoprecServer implements AutoCloseable {
     }
   }
 
-  /** The route table: every endpoint, in one place (and the old services' routes to them: {@link Compatibility}). */
+  /** One route: method, path template, and the handler that answers it. */
+  record Endpoint(String method, String path, Function<Serving, HttpHandler> handler) {}
+
+  /**
+   * The route table: every endpoint, in one place (and the old services' routes to them: {@link Compatibility}).
+   */
+  static final List<Endpoint> ENDPOINTS = List.of(
+      new Endpoint("GET", "/customers/{id}", CustomerProfile::new),
+      new Endpoint("GET", "/customers/{id}/recommendations", CustomerRecommendations::new),
+      new Endpoint("GET", "/weekly-recommendations/{id}", CustomerRecommendations::new),
+      new Endpoint("GET", "/customers/{id}/similar", SimilarCustomers::new),
+      new Endpoint("GET", "/products/{id}/similar", SimilarProducts::new),
+      new Endpoint("GET", "/products/{id}/audience", ProductAudience::new),
+      new Endpoint("GET", "/popular", Popular::new),
+      new Endpoint("POST", "/basket", Basket::new),
+      new Endpoint("GET", "/stats", Stats::new),
+      new Endpoint("GET", "/health", Health::new),
+      new Endpoint("GET", "/metrics", serving -> new MetricsEndpoint(serving.metrics)));
+
   static RoutingHandler routes(Serving serving) {
-    CustomerRecommendations recommendations = new CustomerRecommendations(serving);
-    Map<String, HttpHandler> get = new LinkedHashMap<>();
-    get.put("/customers/{id}/recommendations", recommendations);
-    get.put("/weekly-recommendations/{id}", recommendations);
-    get.put("/customers/{id}/similar", new SimilarCustomers(serving));
-    get.put("/products/{id}/similar", new SimilarProducts(serving));
-    get.put("/products/{id}/audience", new ProductAudience(serving));
-    get.put("/popular", new Popular(serving));
-    get.put("/health", new Health(serving));
-    get.put("/metrics", new MetricsEndpoint(serving.metrics));
-    Map<String, HttpHandler> post = Map.of("/basket", new Basket(serving));
     RoutingHandler routes = new RoutingHandler(false);
-    get.forEach(routes::get);
-    post.forEach(routes::post);
-    Map<String, HttpHandler> ours = new LinkedHashMap<>(get);
-    ours.putAll(post);
+    Map<String, HttpHandler> ours = new LinkedHashMap<>();
+    for (Endpoint e : ENDPOINTS) {
+      HttpHandler handler = e.handler().apply(serving);
+      routes.add(e.method(), e.path(), handler);
+      ours.put(e.path(), handler);
+    }
     return Compatibility.register(routes, ours)
         .setFallbackHandler(ex -> Responses.json(ex, 404, Responses.errorBody(404, "no such endpoint")))
         .setInvalidMethodHandler(ex -> Responses.json(ex, 405,

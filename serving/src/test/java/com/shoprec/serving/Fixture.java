@@ -5,6 +5,7 @@ import com.shoprec.common.PayloadWriter;
 import com.shoprec.common.PayloadWriter.Item;
 import com.shoprec.common.RedisKeys;
 import com.shoprec.common.RedisKeys.PopularScope;
+import com.shoprec.common.RunInfo;
 import com.shoprec.testkit.EmbeddedStores;
 import com.typesafe.config.ConfigFactory;
 import java.net.URI;
@@ -27,7 +28,8 @@ import redis.clients.jedis.Jedis;
  *       customer {@code été ☕} (unicode): P9 only; anyone else gets the fallback POP1, POP2;
  *   <li>similar products: P1 → P2 0.5, X 0.4, Y 0.1; P2 → P1 0.6, X 0.3, Z 0.2;
  *   <li>audience of P1: 12347, 999; neighbours of 12347: 555;
- *   <li>popular: all POP1, POP2; category {@code Home & Garden}: K1; segment LIGHT: L1.
+ *   <li>popular: all POP1, POP2; category {@code Home & Garden}: K1; segment LIGHT: L1;
+ *   <li>profiles: {@code 12347} (with a list), {@code lapsed} (without).
  * </ul>
  */
 final class Fixture implements AutoCloseable {
@@ -96,8 +98,16 @@ final class Fixture implements AutoCloseable {
           w.list(PayloadKind.POPULAR, "category:Home & Garden", WEEK, List.of(new Item("K1", 3.0, 1, null, null)), GENERATED));
       j.set(bytes(keys.payload(PayloadKind.POPULAR, run, PopularScope.segment("LIGHT"))),
           w.list(PayloadKind.POPULAR, "segment:LIGHT", WEEK, List.of(new Item("L1", 2.0, 1, null, null)), GENERATED));
-      j.set(keys.runInfo(run), "{\"run_id\":\"" + run + "\",\"week\":\"" + WEEK
-          + "\",\"generated_at\":\"2011-12-10T06:00:00Z\",\"published_at\":\"2011-12-10T07:00:00Z\",\"keys\":{}}");
+      j.set(bytes(keys.payload(PayloadKind.CUSTOMER_PROFILE, run, "12347")), w.customerProfile(
+          new PayloadWriter.Profile("12347", "LIGHT", 7, 103, Instant.parse("2010-12-07T14:57:00Z"),
+              Instant.parse("2011-12-07T15:52:00Z"), 2, 615.71,
+              List.of(new PayloadWriter.CategoryShare("Home & Garden", 12, 20)), true), WEEK, GENERATED));
+      j.set(bytes(keys.payload(PayloadKind.CUSTOMER_PROFILE, run, "lapsed")), w.customerProfile(
+          new PayloadWriter.Profile("lapsed", "LAPSED", 1, 2, Instant.parse("2010-12-01T09:00:00Z"),
+              Instant.parse("2010-12-01T09:00:00Z"), 373, null, List.of(), false), WEEK, GENERATED));
+      j.set(keys.runInfo(run), new RunInfo(run, WEEK, GENERATED, Instant.parse("2011-12-10T07:00:00Z"),
+          Map.of("weekly_recs", 2L), new RunInfo.Summary(3, Map.of("LIGHT", 1L, "HEAVY", 1L), 12, 4,
+              Map.of("repurchase", 2L, "discovery", 2L))).json());
       j.set(keys.liveRunPointer(), run);
     }
   }

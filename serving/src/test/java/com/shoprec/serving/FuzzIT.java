@@ -32,7 +32,7 @@ class FuzzIT {
 
   private static final List<String> TEMPLATES = List.of("/customers/%s/recommendations", "/weekly-recommendations/%s",
       "/customers/%s/similar", "/products/%s/similar", "/products/%s/audience", "/popular", "/basket", "/health",
-      "/metrics", "/%s", "/customers/%s", "/customers/%s/recommendations/%s", "/products//similar", "/");
+      "/metrics", "/stats", "/%s", "/customers/%s", "/customers/%s/recommendations/%s", "/products//similar", "/");
   private static final List<String> IDS = List.of("12347", "P1", "nobody", "été ☕", "a/b", "..", "%", "x y", " x",
       "x\u0001", "\u0000", "'; DROP TABLE x;--", "{\"a\":1}", "😀".repeat(40), "A".repeat(128), "B".repeat(129),
       "C".repeat(3000), "\uD800", "%2F", "?", "#", "&", "=", "P1,P2");

@@ -48,7 +48,7 @@ class ServingAccessIT {
   private static final String HOST = "127.0.0.2";
   private static final List<String> GET_ROUTES = List.of("/customers/12347/recommendations",
       "/weekly-recommendations/12347", "/customers/12347/similar", "/products/P1/similar", "/products/P1/audience",
-      "/popular", "/health", "/metrics");
+      "/popular", "/customers/12347", "/stats", "/health", "/metrics");
   private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS",
       "TRACE");
 
@@ -184,7 +184,7 @@ class ServingAccessIT {
       assertEquals(method.equals("POST") ? 200 : 405, status, method + " /basket");
     }
     for (String method : METHODS) {
-      int status = send(method, "/customers/12347", null).statusCode();
+      int status = send(method, "/customers/12347/orders", null).statusCode();
       assertTrue(status == 404 || status == 405, method + " on an unknown route -> " + status);
     }
     try (Jedis admin = admin()) {

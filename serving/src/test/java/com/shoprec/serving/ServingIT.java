@@ -55,6 +55,59 @@ class ServingIT {
   }
 
   @Test
+  void aCustomersProfileIsItsStoredBytes() throws Exception {
+    HttpResponse<byte[]> r = f.get("/customers/12347");
+    assertEquals(200, r.statusCode());
+    assertArrayEquals(f.stored(f.keys.payload(PayloadKind.CUSTOMER_PROFILE, RUN, "12347")), r.body());
+    assertEquals("{\"customer_id\":\"12347\",\"week\":\"2011_W49\",\"segment\":\"LIGHT\",\"orders\":7,"
+        + "\"distinct_products\":103,\"first_order_at\":\"2010-12-07T14:57:00Z\","
+        + "\"last_order_at\":\"2011-12-07T15:52:00Z\",\"days_since_last_order\":2,\"average_basket_value\":615.71,"
+        + "\"top_categories\":[{\"category\":\"Home & Garden\",\"products\":12,\"orders\":20,\"rank\":1}],"
+        + "\"has_personal_list\":true,\"list_generated_at\":\"2011-12-10T06:00:00Z\","
+        + "\"generated_at\":\"2011-12-10T06:00:00Z\"}", Fixture.text(r));
+    assertEquals(RUN, r.headers().firstValue("X-Run-Id").orElseThrow());
+
+    HttpResponse<byte[]> lapsed = f.get("/customers/lapsed");
+    assertEquals(200, lapsed.statusCode());
+    assertTrue(Fixture.text(lapsed).contains("\"average_basket_value\":null,\"top_categories\":[],"
+        + "\"has_personal_list\":false,\"list_generated_at\":null"), Fixture.text(lapsed));
+
+    HttpResponse<byte[]> unknown = f.get("/customers/nobody");
+    assertEquals(404, unknown.statusCode());
+    assertEquals("{\"error\":\"no profile for nobody\",\"status\":404}", Fixture.text(unknown));
+
+    HttpResponse<byte[]> withParameter = f.get("/customers/12347?limit=1");
+    assertEquals(400, withParameter.statusCode());
+    assertTrue(Fixture.text(withParameter).contains("unknown parameter limit: this endpoint takes none"),
+        Fixture.text(withParameter));
+  }
+
+  @Test
+  void statsReportTheLiveRunAndTheServersCounters() throws Exception {
+    f.get("/customers/12347/recommendations");
+    f.get("/customers/12347/recommendations");
+    HttpResponse<byte[]> r = f.get("/stats");
+    assertEquals(200, r.statusCode(), Fixture.text(r));
+    assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
+    com.fasterxml.jackson.databind.JsonNode stats = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+    com.fasterxml.jackson.databind.JsonNode run = stats.get("run");
+    assertEquals(RUN, run.get("run_id").asText());
+    assertEquals("2011-12-10T07:00:00Z", run.get("published_at").asText());
+    assertEquals(2, run.get("customers_with_lists").asLong());
+    assertEquals(1, run.get("lists_by_segment").get("LIGHT").asLong());
+    assertEquals(2, run.get("items_by_source").get("discovery").asLong());
+    com.fasterxml.jackson.databind.JsonNode server = stats.get("server");
+    assertTrue(server.get("requests").asLong() >= 2, server.toString());
+    assertTrue(server.get("requests_by_status").get("2xx").asLong() >= 2, server.toString());
+    com.fasterxml.jackson.databind.JsonNode cache = server.get("cache");
+    assertTrue(cache.get("hits").asLong() >= 1, "the second lookup of the same list is a hit: " + cache);
+    double rate = cache.get("hit_rate").asDouble();
+    assertEquals(rate, (double) cache.get("hits").asLong() / (cache.get("hits").asLong() + cache.get("misses").asLong()),
+        0.0001);
+    assertEquals(400, f.get("/stats?verbose=1").statusCode());
+  }
+
+  @Test
   void unicodeIdsArePercentDecoded() throws Exception {
     HttpResponse<byte[]> r = f.get("/customers/" + enc("été ☕") + "/recommendations");
     assertEquals(200, r.statusCode());

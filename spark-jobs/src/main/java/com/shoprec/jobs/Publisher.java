@@ -129,7 +129,7 @@ final class Publisher implements AutoCloseable {
     });
     pg.runLog().recordOutputs(runId, outputs);
     stages.run("switch", () -> pg.publication().publish(runId,
-        () -> redis.switchLive(runId, RedisPayloads.runInfo(stamp, payloads.counts(), Instant.now()))));
+        () -> redis.switchLive(runId, RedisPayloads.runInfo(stamp, payloads.counts(), run.summary(), Instant.now()))));
     LOG.info("run {} published: {}", runId, outputs);
     retain();
     return outputs;

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.to_json;
 import com.shoprec.common.PayloadKind;
 import com.shoprec.common.PayloadWriter;
 import com.shoprec.common.RedisKeys;
+import com.shoprec.common.RunInfo;
 import com.shoprec.jobs.config.JobSettings;
 import com.shoprec.jobs.gates.QualityGates;
 import com.shoprec.jobs.input.OrdersReader;
@@ -19,6 +20,7 @@ import com.shoprec.jobs.model.lists.ListAssembler;
 import com.shoprec.jobs.model.ModelSuite;
 import com.shoprec.jobs.model.lists.WeeklyLists;
 import com.shoprec.jobs.model.RunWindow;
+import com.shoprec.jobs.publish.CustomerProfiles;
 import com.shoprec.jobs.publish.RedisPayloads;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,8 +49,9 @@ final class WeeklyComputation {
    * A computed run. {@code tables}: the rows of each Postgres table of the run, by table name; {@code outputs}:
    * their row counts and a few more ({@code customer_lists}, {@code discovery_items}); every dataset materialized.
    */
-  record Computed(RunWindow window, ModelSuite models, Dataset<Row> lists, List<Row> popularRows,
-      Map<String, Dataset<Row>> tables, Map<String, Long> outputs, List<QualityGates.Check> gates) {
+  record Computed(RunWindow window, BaseTables base, Dataset<Row> catalog, ModelSuite models, Dataset<Row> lists,
+      List<Row> popularRows, Map<String, Dataset<Row>> tables, Map<String, Long> outputs,
+      List<QualityGates.Check> gates, RunInfo.Summary summary) {
 
     boolean gatesPassed() {
       return QualityGates.allPassed(gates);
@@ -142,7 +145,8 @@ final class WeeklyComputation {
     outputs.put("customer_lists", counted.get("customer_lists"));
     // The items by where they came from (the lists' "source"): what the customer bought before, discovery, and the
     // popular products that fill a list the other two leave short.
-    Map<String, Long> bySource = new java.util.TreeMap<>();
+    Map<String, Long> bySource = new java.util.TreeMap<>(Map.of(PayloadWriter.SOURCE_REPURCHASE, 0L,
+        PayloadWriter.SOURCE_DISCOVERY, 0L, PayloadWriter.SOURCE_POPULAR, 0L));
     for (Row r : weeklyRows.groupBy("source").count().collectAsList()) {
       bySource.put(r.getString(0), r.getLong(1));
     }
@@ -151,10 +155,17 @@ final class WeeklyComputation {
     outputs.put("popular_items", bySource.getOrDefault(PayloadWriter.SOURCE_POPULAR, 0L));
     stages.rows("gates", outputs.get("weekly_recommendations"));
 
-    List<QualityGates.Check> gates = stages.run("gates", () -> checkGates(input, base, lists, weeklyRows,
+    QualityGates.Measures measures = stages.run("gates", () -> measure(input, base, lists, weeklyRows,
         previousLists));
+    List<QualityGates.Check> gates = QualityGates.check(measures, settings.gates());
     LOG.info("quality gates: {}", gates);
-    return new Computed(window, models, lists, popularRows, tables, outputs, gates);
+    Map<String, Long> bySegment = new java.util.TreeMap<>();
+    for (Row r : lists.groupBy("segment").count().collectAsList()) {
+      bySegment.put(r.isNullAt(0) ? "NONE" : r.getString(0), r.getLong(1));
+    }
+    RunInfo.Summary summary = new RunInfo.Summary(base.customers().count(), bySegment,
+        measures.historyProducts(), measures.recommendedProducts(), bySource);
+    return new Computed(window, base, catalog, models, lists, popularRows, tables, outputs, gates, summary);
   }
 
   /**
@@ -200,7 +211,7 @@ final class WeeklyComputation {
 
   /**
    * The run's Redis values by kind, each computed, kept without lineage and counted: the customer lists, the
-   * popular lists, similar products, product audiences and similar customers. Fails the run when the customer
+   * popular lists, similar products, product audiences, similar customers and customer profiles. Fails the run when the customer
    * lists do not number those computed.
    */
   Payloads payloads(Computed run, RedisPayloads.RunStamp stamp) {
@@ -225,6 +236,10 @@ final class WeeklyComputation {
         to_json(struct(col("common_products"))).as("reason"));
     out.put(PayloadKind.SIMILAR_CUSTOMERS.keyPrefix(), RedisPayloads.lists(neighbours, PayloadKind.SIMILAR_CUSTOMERS,
         stamp));
+    Dataset<Row> topCategories = run.catalog() == null ? null
+        : CustomerProfiles.topCategories(run.base().customerProducts(), run.catalog());
+    out.put(PayloadKind.CUSTOMER_PROFILE.keyPrefix(), CustomerProfiles.payloads(run.base().customers(),
+        m.segments(), run.lists(), topCategories, run.window().asOfStart(), stamp));
     out.replaceAll((kind, kv) -> {
       Dataset<Row> built = ModelSuite.kept(kv);
       counts.put(kind, built.count());
@@ -238,7 +253,7 @@ final class WeeklyComputation {
     return new Payloads(out, counts);
   }
 
-  private List<QualityGates.Check> checkGates(ValidatedOrders input, BaseTables base, Dataset<Row> lists,
+  private QualityGates.Measures measure(ValidatedOrders input, BaseTables base, Dataset<Row> lists,
       Dataset<Row> weeklyRows, Optional<Dataset<Row>> previousLists) {
     long customers = lists.count();
     long full = lists.where(org.apache.spark.sql.functions.size(col("items")).geq(settings.listSize())).count();
@@ -254,8 +269,8 @@ final class WeeklyComputation {
             Joins.columns("customer_id", "product_id")).count() / total;
       }
     }
-    return QualityGates.check(new QualityGates.Measures(customers, full, historyProducts, recommended,
-        input.inputRows(), input.rejectedRows(), overlap), settings.gates());
+    return new QualityGates.Measures(customers, full, historyProducts, recommended, input.inputRows(),
+        input.rejectedRows(), overlap);
   }
 
   /** The overall popular list (scope {@code all}) of popularity rows, best first. */

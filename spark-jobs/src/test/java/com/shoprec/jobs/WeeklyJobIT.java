@@ -4,6 +4,7 @@ import com.shoprec.jobs.model.lists.DiscoveryModelsIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,6 +46,10 @@ class WeeklyJobIT extends SparkTestBase {
   private static Path catalog;
   private static final Map<String, Set<String>> productsByCustomer = new HashMap<>();
   private static final Map<String, Set<String>> productsByOrder = new HashMap<>();
+  /** Per customer: orders, first and last order time, quantity × price summed (BigDecimal: exact). */
+  private static final Map<String, Set<String>> ordersByCustomer = new HashMap<>();
+  private static final Map<String, String[]> firstAndLast = new HashMap<>();
+  private static final Map<String, java.math.BigDecimal> revenueByCustomer = new HashMap<>();
   private static String firstRun;
   private static long sliceRows;
 
@@ -63,6 +68,11 @@ class WeeklyJobIT extends SparkTestBase {
       if (!List.of("POST", "DOT", "M", "C2", "D", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE", "B", "S").contains(f[2])) {
         productsByCustomer.computeIfAbsent(f[1], k -> new HashSet<>()).add(f[2]);
         productsByOrder.computeIfAbsent(f[0], k -> new HashSet<>()).add(f[2]);
+        ordersByCustomer.computeIfAbsent(f[1], k -> new HashSet<>()).add(f[0]);
+        firstAndLast.merge(f[1], new String[] {f[3], f[3]}, (a, b) -> new String[] {
+            a[0].compareTo(b[0]) <= 0 ? a[0] : b[0], a[1].compareTo(b[1]) >= 0 ? a[1] : b[1]});
+        revenueByCustomer.merge(f[1], new java.math.BigDecimal(f[4]).multiply(new java.math.BigDecimal(f[5])),
+            java.math.BigDecimal::add);
       }
     });
   }
@@ -143,6 +153,100 @@ class WeeklyJobIT extends SparkTestBase {
       assertTrue(redis.exists(RedisKeys.withoutNamespace().payload(PayloadKind.POPULAR, firstRun,
           RedisKeys.PopularScope.category("Lights"))),
           "the Lights category's popular list is in Redis");
+    }
+  }
+
+  @Test
+  @Order(2)
+  void everyCustomerHasAProfileThatMatchesTheirOrders() throws Exception {
+    RedisKeys keys = RedisKeys.withoutNamespace();
+    ObjectMapper json = new ObjectMapper();
+    Set<String> withLists = new HashSet<>();
+    try (Connection c = db(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT DISTINCT customer_id FROM current_weekly_recommendations")) {
+      while (r.next()) {
+        withLists.add(r.getString(1));
+      }
+    }
+    int withCategories = 0;
+    try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
+      for (String customer : new java.util.TreeSet<>(ordersByCustomer.keySet())) {
+        String stored = redis.get(keys.payload(PayloadKind.CUSTOMER_PROFILE, firstRun, customer));
+        assertNotNull(stored, "profile of " + customer);
+        JsonNode p = json.readTree(stored);
+        String what = customer + ": " + stored;
+        assertEquals(customer, p.get("customer_id").asText(), what);
+        assertEquals(ordersByCustomer.get(customer).size(), p.get("orders").asInt(), what);
+        assertEquals(productsByCustomer.get(customer).size(), p.get("distinct_products").asInt(), what);
+        assertEquals(firstAndLast.get(customer)[0] + "Z", p.get("first_order_at").asText(), what);
+        assertEquals(firstAndLast.get(customer)[1] + "Z", p.get("last_order_at").asText(), what);
+        assertEquals(java.time.Duration.between(java.time.LocalDateTime.parse(firstAndLast.get(customer)[1]),
+            java.time.LocalDate.parse("2011-12-10").atStartOfDay()).toDays(), p.get("days_since_last_order").asLong(),
+            what);
+        assertEquals(revenueByCustomer.get(customer).divide(java.math.BigDecimal.valueOf(
+            ordersByCustomer.get(customer).size()), 2, java.math.RoundingMode.HALF_UP).doubleValue(),
+            p.get("average_basket_value").asDouble(), 0.0101, what); // a sum in doubles may round a half cent down
+        assertEquals(withLists.contains(customer), p.get("has_personal_list").asBoolean(), what);
+        assertEquals(withLists.contains(customer), p.get("list_generated_at").isTextual(), what);
+        // the catalog names Lights (85123A, 71053), Kitchen (22423) and Party (47566)
+        Map<String, Integer> products = new java.util.TreeMap<>();
+        for (String product : productsByCustomer.get(customer)) {
+          String category = Map.of("85123A", "Lights", "71053", "Lights", "22423", "Kitchen", "47566", "Party")
+              .get(product);
+          if (category != null) {
+            products.merge(category, 1, Integer::sum);
+          }
+        }
+        Map<String, Integer> top = new java.util.TreeMap<>();
+        for (JsonNode category : p.get("top_categories")) {
+          top.put(category.get("category").asText(), category.get("products").asInt());
+          assertTrue(category.get("orders").asInt() >= category.get("products").asInt(), what);
+        }
+        assertEquals(products, top, what);
+        withCategories += top.isEmpty() ? 0 : 1;
+      }
+      assertTrue(withCategories > 10, withCategories + " customers bought from the catalog's categories");
+      assertEquals(ordersByCustomer.size(), redis.keys(keys.runPattern(PayloadKind.CUSTOMER_PROFILE, firstRun)).size(),
+          "one profile per customer with history, and none for anyone else");
+      JsonNode info = json.readTree(redis.get(keys.runInfo(firstRun)));
+      assertEquals(withLists.size(), info.get("customers_with_lists").asLong());
+      long bySegment = 0;
+      for (JsonNode n : info.get("lists_by_segment")) {
+        bySegment += n.asLong();
+      }
+      assertEquals(withLists.size(), bySegment);
+      assertEquals(ordersByCustomer.size(), info.get("customers").asLong());
+      assertEquals(withLists.size() * 25L, info.get("items_by_source").get("repurchase").asLong()
+          + info.get("items_by_source").get("discovery").asLong() + info.get("items_by_source").get("popular").asLong());
+    }
+  }
+
+  @Test
+  @Order(2)
+  void scoresDecreaseWithRankInEveryStoredList() throws Exception {
+    RedisKeys keys = RedisKeys.withoutNamespace();
+    ObjectMapper json = new ObjectMapper();
+    try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
+      for (PayloadKind kind : PayloadKind.values()) {
+        if (kind == PayloadKind.CUSTOMER_PROFILE) {
+          continue;
+        }
+        Set<String> found = redis.keys(keys.runPattern(kind, firstRun));
+        assertFalse(found.isEmpty(), kind.toString());
+        for (String key : found) {
+          JsonNode items = json.readTree(redis.get(key)).get(kind.arrayField());
+          for (int i = 1; i < items.size(); i++) {
+            double before = items.get(i - 1).get("score").asDouble();
+            double now = items.get(i).get("score").asDouble();
+            assertEquals(i + 1, items.get(i).get("rank").asInt(), key);
+            if (kind == PayloadKind.CUSTOMER_RECS) {
+              assertTrue(now < before, key + " rank " + (i + 1) + ": " + now + " after " + before);
+            } else {
+              assertTrue(now <= before, key + " rank " + (i + 1) + ": " + now + " after " + before);
+            }
+          }
+        }
+      }
     }
   }
 

@@ -28,7 +28,8 @@ import org.apache.spark.sql.Row;
  *       between orders of it, null when bought once) and {@code decayed_frequency}.
  *   <li>{@code customers}: per customer: {@code orders}, {@code products}, {@code first_order_at},
  *       {@code last_order_at}, {@code new_product_share} (share of the recent window's products that were
- *       new to the customer), {@code active}.
+ *       new to the customer), {@code active}, {@code revenue} (quantity × price summed; null without prices) and
+ *       {@code priced_orders} (orders with a price).
  * </ul>
  */
 public record BaseTables(Dataset<Row> orderLines, Dataset<Row> customerProducts, Dataset<Row> customers) {
@@ -64,7 +65,9 @@ public record BaseTables(Dataset<Row> orderLines, Dataset<Row> customerProducts,
             max("last_ts").as("last_order_at"),
             sum(when(col("last_ts").geq(lit(recentStart)), 1).otherwise(0)).as("recent_products"),
             sum(when(col("first_ts").geq(lit(recentStart)), 1).otherwise(0)).as("new_recent_products"))
-        .join(history.groupBy("customer_id").agg(countDistinct("order_id").as("orders")), "customer_id")
+        .join(history.groupBy("customer_id").agg(countDistinct("order_id").as("orders"),
+            sum(col("quantity").multiply(col("price"))).as("revenue"),
+            countDistinct(when(col("price").isNotNull(), col("order_id"))).as("priced_orders")), "customer_id")
         .withColumn("new_product_share", when(col("recent_products").gt(0),
             col("new_recent_products").divide(col("recent_products"))).otherwise(lit(0.0)))
         .withColumn("active", col("last_order_at").geq(lit(window.activeSince())))

@@ -3,6 +3,7 @@ package com.shoprec.jobs.publish;
 import com.shoprec.common.PayloadKind;
 import com.shoprec.common.PayloadWriter;
 import com.shoprec.common.RedisKeys;
+import com.shoprec.common.RunInfo;
 import com.shoprec.jobs.model.lists.WeeklyLists;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,18 +92,10 @@ public final class RedisPayloads {
     return spark.createDataFrame(out, KEY_VALUE);
   }
 
-  /** The run's description stored beside its keys: what the server reports in /health. */
-  public static String runInfo(RunStamp stamp, Map<String, Long> counts, Instant publishedAt) {
-    StringBuilder json = new StringBuilder();
-    json.append("{\"run_id\":\"").append(stamp.runId()).append("\",\"week\":\"").append(stamp.week())
-        .append("\",\"generated_at\":\"").append(PayloadWriter.timestamp(stamp.generatedAt()))
-        .append("\",\"published_at\":\"").append(PayloadWriter.timestamp(publishedAt)).append("\",\"keys\":{");
-    boolean first = true;
-    for (Map.Entry<String, Long> e : counts.entrySet()) {
-      json.append(first ? "" : ",").append('"').append(e.getKey()).append("\":").append(e.getValue());
-      first = false;
-    }
-    return json.append("}}").toString();
+  /** The run's description stored beside its keys ({@link RunInfo}). */
+  public static String runInfo(RunStamp stamp, Map<String, Long> counts, RunInfo.Summary summary,
+      Instant publishedAt) {
+    return new RunInfo(stamp.runId(), stamp.week(), stamp.generatedAt(), publishedAt, counts, summary).json();
   }
 
   static double round(double score) {

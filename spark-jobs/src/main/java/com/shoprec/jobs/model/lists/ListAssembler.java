@@ -12,6 +12,11 @@ import java.util.Set;
  * Builds one customer's list from ranked candidates: the segment's discovery share of the slots goes to
  * discovery, the rest to repurchase; when one side runs short the other fills, then popular products the
  * customer has not bought. Order: repurchase, discovery, popular, each by its own score.
+ *
+ * <p>An item's {@code score} is its place in the list, (list size − rank + 1) / list size: 1 for the first,
+ * strictly decreasing, so that a client sorting by score keeps the list's order. The sources' scores are not
+ * comparable with each other (each is scaled so its best candidate scores 1; popularity has its own scale); the
+ * item's own one stays in its reason as {@code source_score}.
  */
 public final class ListAssembler implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -58,7 +63,31 @@ public final class ListAssembler implements Serializable {
             PayloadWriter.SOURCE_POPULAR, "{\"popular_rank\":" + (i + 1) + "}"));
       }
     }
-    return items;
+    List<PayloadWriter.Item> ranked = new ArrayList<>(items.size());
+    for (PayloadWriter.Item i : items) {
+      ranked.add(new PayloadWriter.Item(i.id(), rankScore(i.rank(), listSize), i.rank(), i.source(),
+          withSourceScore(i.reasonJson(), i.score())));
+    }
+    return ranked;
+  }
+
+  /** The score of rank {@code rank} of a list of {@code listSize}: 1 for the first, 1 / listSize for the last. */
+  static double rankScore(int rank, int listSize) {
+    return round((listSize - rank + 1) / (double) listSize);
+  }
+
+  /** {@code reason} (a JSON object, or null) with {@code source_score} as its first field. */
+  static String withSourceScore(String reason, double score) {
+    String field = "\"source_score\":" + score;
+    if (reason == null || reason.isBlank()) {
+      return "{" + field + "}";
+    }
+    String r = reason.strip();
+    if (r.length() < 2 || r.charAt(0) != '{') {
+      throw new IllegalArgumentException("a reason is a JSON object: " + reason);
+    }
+    String rest = r.substring(1).strip();
+    return "{" + field + (rest.startsWith("}") ? "" : ",") + rest;
   }
 
   /** Scores scaled so the best candidate of the source scores 1, rounded to 4 decimals. */

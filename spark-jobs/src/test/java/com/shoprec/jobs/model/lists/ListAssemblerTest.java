@@ -1,6 +1,8 @@
 package com.shoprec.jobs.model.lists;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shoprec.common.PayloadWriter.Item;
 import java.util.List;
@@ -25,11 +27,11 @@ class ListAssemblerTest {
   void lightCustomerGetsTheDiscoveryShare() {
     List<Item> items = assembler.assemble("LIGHT", REP, List.of(c("x", 0.5), c("y", 0.25), c("z", 0.1)), Set.of("a", "b", "c"));
     assertEquals(List.of(
-        new Item("a", 1.0, 1, "repurchase", "{}"),
-        new Item("b", 0.5, 2, "repurchase", "{}"),
-        new Item("x", 1.0, 3, "discovery", "{}"),
-        new Item("y", 0.5, 4, "discovery", "{}"),
-        new Item("z", 0.2, 5, "discovery", "{}")), items);
+        new Item("a", 1.0, 1, "repurchase", "{\"source_score\":1.0}"),
+        new Item("b", 0.8, 2, "repurchase", "{\"source_score\":0.5}"),
+        new Item("x", 0.6, 3, "discovery", "{\"source_score\":1.0}"),
+        new Item("y", 0.4, 4, "discovery", "{\"source_score\":0.5}"),
+        new Item("z", 0.2, 5, "discovery", "{\"source_score\":0.2}")), items);
     assertEquals(3, assembler.discoverySlots("LIGHT"));
     assertEquals(2, assembler.discoverySlots("REGULAR_CONSISTENT"));
   }
@@ -39,8 +41,27 @@ class ListAssemblerTest {
     List<Item> items = assembler.assemble("LIGHT", REP, List.of(c("x", 0.5)), Set.of("a", "b", "c"));
     assertEquals(List.of("a", "b", "c", "x", "p"), items.stream().map(Item::id).toList());
     assertEquals("popular", items.get(4).source());
-    assertEquals("{\"popular_rank\":2}", items.get(4).reasonJson());
-    assertEquals(0.8, items.get(4).score());
+    assertEquals("{\"source_score\":0.8,\"popular_rank\":2}", items.get(4).reasonJson());
+    assertEquals(0.2, items.get(4).score(), "the last of 5");
+  }
+
+  @Test
+  void scoresDecreaseWithRankWhateverTheSources() {
+    ListAssembler deep = new ListAssembler(100, SHARES, POPULAR);
+    List<Item> items = deep.assemble("LIGHT", REP, List.of(c("x", 9), c("y", 0.001)), Set.of("a", "b", "c"));
+    for (int i = 1; i < items.size(); i++) {
+      assertTrue(items.get(i).score() < items.get(i - 1).score(), items.toString());
+    }
+    assertEquals(1.0, items.get(0).score());
+    assertEquals(0.01, ListAssembler.rankScore(100, 100), "the last of 100");
+  }
+
+  @Test
+  void theSourceScoreLeadsTheReason() {
+    assertEquals("{\"source_score\":0.5}", ListAssembler.withSourceScore(null, 0.5));
+    assertEquals("{\"source_score\":0.5}", ListAssembler.withSourceScore(" { } ", 0.5));
+    assertEquals("{\"source_score\":0.5,\"times_bought\":3}", ListAssembler.withSourceScore("{\"times_bought\":3}", 0.5));
+    assertThrows(IllegalArgumentException.class, () -> ListAssembler.withSourceScore("[1]", 0.5));
   }
 
   @Test
