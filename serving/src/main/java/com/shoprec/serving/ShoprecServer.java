@@ -91,6 +91,7 @@ public final class ShoprecServer implements AutoCloseable {
 
   /**
    * The route table: every endpoint, in one place (and the old services' routes to them: {@link Compatibility}).
+   * {@code openapi.json} describes each of them.
    */
   static final List<Endpoint> ENDPOINTS = List.of(
       new Endpoint("GET", "/customers/{id}", CustomerProfile::new),
@@ -103,7 +104,8 @@ public final class ShoprecServer implements AutoCloseable {
       new Endpoint("POST", "/basket", Basket::new),
       new Endpoint("GET", "/stats", Stats::new),
       new Endpoint("GET", "/health", Health::new),
-      new Endpoint("GET", "/metrics", serving -> new MetricsEndpoint(serving.metrics)));
+      new Endpoint("GET", "/metrics", serving -> new MetricsEndpoint(serving.metrics)),
+      new Endpoint("GET", "/openapi.json", serving -> new OpenApiEndpoint()));
 
   static RoutingHandler routes(Serving serving) {
     RoutingHandler routes = new RoutingHandler(false);
