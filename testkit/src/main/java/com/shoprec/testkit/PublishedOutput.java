@@ -45,7 +45,8 @@ import redis.clients.jedis.Jedis;
  *   <li>the run log's {@code parameters}: values of keys ending in {@code url} ({@code {url}}: the embedded
  *       stores' ports differ per run) and of keys ending in {@code path} or {@code dir} reduced to their last
  *       path segment (where the input file lies is not the run's content); every other setting stays;</li>
- *   <li>in Redis values: {@code "generated_at":"<t>"} where t is exactly the run's generation time (from its
+ *   <li>in Redis values: {@code "generated_at":"<t>"} (and a profile's {@code "list_generated_at":"<t>"}) where t
+ *       is exactly the run's generation time (from its
  *       run info: payloads carry the run's start time, see {@code PayloadWriter} and
  *       {@code RedisPayloads.RunStamp}), as {@code {generated_at}}, and the run info's {@code "published_at"};</li>
  *   <li>Redis TTLs: kept as the remaining time rounded up to whole hours (so dump within an hour of the run).</li>

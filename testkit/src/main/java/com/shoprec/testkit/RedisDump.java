@@ -118,7 +118,8 @@ final class RedisDump {
 
   /**
    * A string value with what is run-specific replaced: the value itself when it is the run id (the live-run
-   * pointer); {@code "run_id":"<run>"} and the run's generation time in {@code "generated_at":"…"} (the exact
+   * pointer); {@code "run_id":"<run>"} and the run's generation time in {@code "generated_at":"…"} and a
+   * profile's {@code "list_generated_at":"…"} (the exact
    * time the run info names, so a payload stamped with another time still shows as a difference); and in
    * the run info document ({@code runInfo}) its {@code "published_at":"…"}.
    */
@@ -128,7 +129,8 @@ final class RedisDump {
     }
     String out = value.replace("\"run_id\":\"" + runId + "\"", "\"run_id\":\"" + RUN + "\"");
     if (generatedAt != null) {
-      out = out.replace("\"generated_at\":\"" + generatedAt + "\"", "\"generated_at\":\"" + GENERATED_AT + "\"");
+      out = out.replace("\"generated_at\":\"" + generatedAt + "\"", "\"generated_at\":\"" + GENERATED_AT + "\"")
+          .replace("\"list_generated_at\":\"" + generatedAt + "\"", "\"list_generated_at\":\"" + GENERATED_AT + "\"");
     }
     if (runInfo) {
       out = out.replaceFirst("\"published_at\":\"[^\"]*\"", "\"published_at\":\"" + PUBLISHED_AT + "\"");

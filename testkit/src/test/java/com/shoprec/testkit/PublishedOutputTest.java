@@ -83,6 +83,8 @@ class PublishedOutputTest {
           + "\"85123A\",\"score\":" + value + "}],\"generated_at\":\"" + generatedAt + "\"}", ttl);
       redis.set("weekly_recs:" + runId + ":c2", "{\"customer_id\":\"c2\",\"generated_at\":\"" + generatedAt + "\"}", ttl);
       redis.set("weekly_recs_fallback:" + runId, "{\"generated_at\":\"" + generatedAt + "\"}", ttl);
+      redis.set("customer_profile:" + runId + ":c1", "{\"customer_id\":\"c1\",\"list_generated_at\":\""
+          + generatedAt + "\",\"generated_at\":\"" + generatedAt + "\"}", ttl);
       redis.set("shoprec:run:" + runId, "{\"run_id\":\"" + runId + "\",\"week\":\"2011_W49\",\"generated_at\":\""
           + generatedAt + "\",\"published_at\":\"" + startedAt + "\",\"keys\":{\"weekly_recs\":2}}", ttl);
       redis.set("shoprec:live_run", runId);
@@ -112,6 +114,8 @@ class PublishedOutputTest {
     assertTrue(Files.readString(a.resolve("redis.weekly_recs.tsv")).contains(
         "weekly_recs:{run}:c1\tstring\t192h\t{\"customer_id\":\"c1\",\"recommendations\":[{\"product_id\":\"85123A\","
         + "\"score\":0.5}],\"generated_at\":\"{generated_at}\"}"));
+    assertTrue(Files.readString(a.resolve("redis.customer_profile.tsv")).contains("customer_profile:{run}:c1\tstring"
+        + "\t192h\t{\"customer_id\":\"c1\",\"list_generated_at\":\"{generated_at}\",\"generated_at\":\"{generated_at}\"}"));
     assertEquals("#kind\tglobal\tkey\ttype\tttl\tvalue\nshoprec:live_run\tstring\tnone\t{run}\n"
         + "shoprec:published_runs\tlist\tnone\t[\"{run}\"]\n", Files.readString(a.resolve("redis.global.tsv")));
 
