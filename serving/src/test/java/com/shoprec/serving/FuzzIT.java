@@ -32,7 +32,7 @@ class FuzzIT {
 
   private static final List<String> TEMPLATES = List.of("/customers/%s/recommendations", "/weekly-recommendations/%s",
       "/customers/%s/similar", "/products/%s/similar", "/products/%s/audience", "/popular", "/basket", "/health",
-      "/metrics", "/stats", "/%s", "/customers/%s", "/customers/%s/recommendations/%s", "/products//similar", "/");
+      "/metrics", "/stats", "/personalized", "/%s", "/customers/%s", "/customers/%s/recommendations/%s", "/products//similar", "/");
   private static final List<String> IDS = List.of("12347", "P1", "nobody", "été ☕", "a/b", "..", "%", "x y", " x",
       "x\u0001", "\u0000", "'; DROP TABLE x;--", "{\"a\":1}", "😀".repeat(40), "A".repeat(128), "B".repeat(129),
       "C".repeat(3000), "\uD800", "%2F", "?", "#", "&", "=", "P1,P2");
@@ -160,7 +160,7 @@ class FuzzIT {
   }
 
   private static byte[] randomBody(Random random) {
-    switch (random.nextInt(6)) {
+    switch (random.nextInt(8)) {
       case 0:
         return null;
       case 1: {
@@ -175,6 +175,13 @@ class FuzzIT {
         return ("{\"items\":[" + "\"P\",".repeat(random.nextInt(80)) + "\"P2\"]}").getBytes(StandardCharsets.UTF_8);
       case 4:
         return "{\"items\":[{\"nested\":[[[[[[[[[[]]]]]]]]]]}]}".getBytes(StandardCharsets.UTF_8);
+      case 5: // the parameters of POST /popular and /personalized, as body fields
+        return ("{\"user_id\":\"" + pick(random, IDS).replace("\\", "\\\\").replace("\"", "\\\"") + "\",\""
+            + pick(random, PARAMS) + "\":\"" + pick(random, VALUES).replace("\"", "\\\"") + "\"}")
+            .getBytes(StandardCharsets.UTF_8);
+      case 6:
+        return ("{\"" + pick(random, PARAMS) + "\":" + pick(random, List.of("1", "[\"P1\",2]", "{}", "null", "true",
+            "1e400", "-0")) + ",\"exclude\":[\"P1\"]}").getBytes(StandardCharsets.UTF_8);
       default:
         return new byte[Basket.MAX_BODY_BYTES + random.nextInt(1000)];
     }

@@ -145,7 +145,10 @@ class OpenApiIT {
         new Call("get", "/recommend/{id}", "/recommend/P1?n=1", null, 200),
         new Call("get", "/api/v1/popular-items", "/api/v1/popular-items?n=1", null, 200),
         new Call("get", "/api/v1/similar-items/{id}", "/api/v1/similar-items/P2?limit=2", null, 200),
-        new Call("post", "/api/v1/basket-recommendations", "/api/v1/basket-recommendations", basket, 200));
+        new Call("post", "/api/v1/basket-recommendations", "/api/v1/basket-recommendations", basket, 200),
+        new Call("post", "/popular", "/popular", "{\"category\":\"Home & Garden\",\"page\":1,\"page_size\":1}", 200),
+        new Call("post", "/personalized", "/personalized", "{\"user_id\":\"12347\",\"n\":2,\"exclude\":[\"P2\"]}", 200),
+        new Call("post", "/personalized", "/personalized", "{\"page\":1}", 400));
     List<String> failures = new ArrayList<>();
     for (Call c : calls) {
       String what = c.method.toUpperCase(Locale.ROOT) + " " + c.pathAndQuery;

@@ -171,7 +171,8 @@ class ServingAccessIT {
       for (String method : METHODS) {
         int status = send(method, path, method.equals("GET") || method.equals("HEAD") ? null : "{}".getBytes()).statusCode();
         String what = method + " " + path + " -> " + status;
-        if (method.equals("GET")) {
+        // POST /popular is an old service's route: the parameters in a JSON body ("{}": none)
+        if (method.equals("GET") || method.equals("POST") && path.equals("/popular")) {
           assertTrue(status == 200, what);
         } else {
           assertEquals(405, status, what);

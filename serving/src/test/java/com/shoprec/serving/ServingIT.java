@@ -108,6 +108,41 @@ class ServingIT {
   }
 
   @Test
+  void postRoutesOfTheOldServicesTakeTheirParametersInTheBody() throws Exception {
+    String popular = Fixture.text(f.get("/popular?category=" + enc("Home & Garden") + "&page=1&page_size=1"));
+    HttpResponse<String> posted = f.send("POST", "/popular",
+        "{\"category\":\"Home & Garden\",\"page\":1,\"page_size\":1}".getBytes(StandardCharsets.UTF_8));
+    assertEquals(200, posted.statusCode(), posted.body());
+    assertEquals(popular, posted.body());
+    assertEquals(Fixture.text(f.get("/popular")), f.send("POST", "/popular", new byte[0]).body(), "no body: no filter");
+
+    String list = Fixture.text(f.get("/customers/12347/recommendations?limit=2&exclude=P1"));
+    HttpResponse<String> personalized = f.send("POST", "/personalized",
+        "{\"user_id\":\"12347\",\"n\":2,\"exclude\":[\"P1\"]}".getBytes(StandardCharsets.UTF_8));
+    assertEquals(200, personalized.statusCode(), personalized.body());
+    assertEquals(list, personalized.body());
+    HttpResponse<String> unknown = f.send("POST", "/personalized", "{\"user_id\":\"nobody\"}".getBytes(StandardCharsets.UTF_8));
+    assertEquals(200, unknown.statusCode());
+    assertTrue(unknown.body().startsWith("{\"customer_id\":\"nobody\",\"fallback\":true"), unknown.body());
+
+    Map<String, String> bad = Map.of(
+        "{\"user_id\":\"12347\",\"price_to\":5}", "unknown field price_to in the body",
+        "{\"page\":2}", "the body must name user_id",
+        "{\"user_id\":{\"a\":1}}", "field user_id must be a string",
+        "{\"user_id\":\"12347\",\"limit\":0}", "limit must be an integer from 1 to 100",
+        "{\"user_id\":\"12347\",\"n\":2,\"limit\":2}", "give n or limit, not both",
+        "[1]", "body must be a JSON object");
+    for (Map.Entry<String, String> b : bad.entrySet()) {
+      HttpResponse<String> r = f.send("POST", "/personalized", b.getKey().getBytes(StandardCharsets.UTF_8));
+      assertEquals(400, r.statusCode(), b.getKey());
+      assertTrue(r.body().contains(b.getValue()), b.getKey() + " -> " + r.body());
+    }
+    HttpResponse<String> query = f.send("POST", "/popular?limit=1", "{}".getBytes(StandardCharsets.UTF_8));
+    assertEquals(400, query.statusCode());
+    assertTrue(query.body().contains("takes its parameters in a JSON body"), query.body());
+  }
+
+  @Test
   void unicodeIdsArePercentDecoded() throws Exception {
     HttpResponse<byte[]> r = f.get("/customers/" + enc("été ☕") + "/recommendations");
     assertEquals(200, r.statusCode());
