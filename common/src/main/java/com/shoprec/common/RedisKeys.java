@@ -94,5 +94,10 @@ public final class RedisKeys {
     public static String segment(String segment) {
       return "segment:" + segment;
     }
+
+    /** Customers with {@code value} of attribute {@code name} ({@code gender}, {@code age_band}, {@code region}). */
+    public static String attribute(String name, String value) {
+      return name + ":" + value;
+    }
   }
 }

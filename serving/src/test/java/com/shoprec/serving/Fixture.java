@@ -28,7 +28,7 @@ import redis.clients.jedis.Jedis;
  *       customer {@code été ☕} (unicode): P9 only; anyone else gets the fallback POP1, POP2;
  *   <li>similar products: P1 → P2 0.5, X 0.4, Y 0.1; P2 → P1 0.6, X 0.3, Z 0.2;
  *   <li>audience of P1: 12347, 999; neighbours of 12347: 555;
- *   <li>popular: all POP1, POP2; category {@code Home & Garden}: K1; segment LIGHT: L1;
+ *   <li>popular: all POP1, POP2; category {@code Home & Garden}: K1; segment LIGHT: L1; gender F: F1, F2;
  *   <li>profiles: {@code 12347} (with a list), {@code lapsed} (without).
  * </ul>
  */
@@ -98,6 +98,9 @@ final class Fixture implements AutoCloseable {
           w.list(PayloadKind.POPULAR, "category:Home & Garden", WEEK, List.of(new Item("K1", 3.0, 1, null, null)), GENERATED));
       j.set(bytes(keys.payload(PayloadKind.POPULAR, run, PopularScope.segment("LIGHT"))),
           w.list(PayloadKind.POPULAR, "segment:LIGHT", WEEK, List.of(new Item("L1", 2.0, 1, null, null)), GENERATED));
+      j.set(bytes(keys.payload(PayloadKind.POPULAR, run, PopularScope.attribute("gender", "F"))),
+          w.list(PayloadKind.POPULAR, "gender:F", WEEK, List.of(new Item("F1", 1.0, 1, null, null),
+              new Item("F2", 0.5, 2, null, null)), GENERATED));
       j.set(bytes(keys.payload(PayloadKind.CUSTOMER_PROFILE, run, "12347")), w.customerProfile(
           new PayloadWriter.Profile("12347", "LIGHT", 7, 103, Instant.parse("2010-12-07T14:57:00Z"),
               Instant.parse("2011-12-07T15:52:00Z"), 2, 615.71,

@@ -87,8 +87,10 @@ class OpenApiIT {
 
   @Test
   void theServerTakesEveryDocumentedQueryParameter() throws Exception {
-    Map<String, String> values = Map.of("limit", "1", "offset", "1", "page", "1", "page_size", "1", "exclude", "P9",
-        "category", "Home & Garden", "segment", "LIGHT", "n", "1");
+    Map<String, String> values = Map.ofEntries(Map.entry("limit", "1"), Map.entry("offset", "1"),
+        Map.entry("page", "1"), Map.entry("page_size", "1"), Map.entry("exclude", "P9"),
+        Map.entry("category", "Home & Garden"), Map.entry("segment", "LIGHT"), Map.entry("n", "1"),
+        Map.entry("gender", "F"), Map.entry("age_band", "25-34"), Map.entry("region", "North"));
     int checked = 0;
     for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
       Map.Entry<String, JsonNode> path = paths.next();

@@ -244,8 +244,8 @@ class ServingIT {
       assertEquals(400, r.statusCode(), path);
       assertTrue(Fixture.text(r).startsWith("{\"error\":\"unknown parameter n: this endpoint takes "), Fixture.text(r));
     }
-    assertEquals("{\"error\":\"unknown parameter n: this endpoint takes category, exclude, limit, offset, page, "
-        + "page_size, segment\",\"status\":400}", Fixture.text(f.get("/popular?n=5")));
+    assertEquals("{\"error\":\"unknown parameter n: this endpoint takes age_band, category, exclude, gender, limit, "
+        + "offset, page, page_size, region, segment\",\"status\":400}", Fixture.text(f.get("/popular?n=5")));
     HttpResponse<String> basket = f.send("POST", "/basket?n=5", Fixture.bytes("{\"items\":[\"P1\"]}"));
     assertEquals(400, basket.statusCode());
     assertTrue(basket.body().contains("unknown parameter n"), basket.body());
@@ -335,6 +335,13 @@ class ServingIT {
     assertEquals(400, f.get("/customers/%20x/recommendations").statusCode());
     assertEquals(400, f.get("/customers/x%01/recommendations").statusCode());
     assertEquals(400, f.get("/popular?category=a&segment=b").statusCode());
+    assertArrayEquals(f.stored(f.keys.payload(PayloadKind.POPULAR, RUN, PopularScope.attribute("gender", "F"))),
+        f.get("/popular?gender=F").body());
+    assertEquals(404, f.get("/popular?region=Nowhere").statusCode());
+    HttpResponse<byte[]> two = f.get("/popular?gender=F&age_band=25-34");
+    assertEquals(400, two.statusCode());
+    assertTrue(Fixture.text(two).contains("give one of category, segment, gender, age_band, region, not gender and "
+        + "age_band"), Fixture.text(two));
     assertEquals(400, f.get("/customers/12347/recommendations?exclude=%09").statusCode());
     HttpResponse<byte[]> unknown = f.get("/nothing/here");
     assertEquals(404, unknown.statusCode());

@@ -214,7 +214,7 @@ public final class EvaluationRun {
     Dataset<Row> history = split.history().select("order_id", "customer_id", "product_id", "ts", "quantity", "price");
     BaseTables base = BaseTables.build(history, window, settings).cache();
     Dataset<Row>[] evaluated = new Dataset[1];
-    try (ModelSuite suite = new ModelSuite(base, settings, () -> evaluated[0], null, named(week, ""))) {
+    try (ModelSuite suite = new ModelSuite(base, settings, () -> evaluated[0], null, null, named(week, ""))) {
       evaluated[0] = split.customers().join(suite.segments().select("customer_id", "segment"), "customer_id").cache();
       Map<String, ModelSuite> suites = new LinkedHashMap<>();
       suites.put("", suite);

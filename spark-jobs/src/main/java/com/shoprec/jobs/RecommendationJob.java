@@ -53,6 +53,9 @@ public final class RecommendationJob implements Callable<Integer> {
   @Option(names = "--catalog", paramLabel = "PATH", description = "Product catalog CSV (product_id, category, optional name): popularity per category; stored with the run.")
   String catalog;
 
+  @Option(names = "--customers", paramLabel = "PATH", description = "Customers CSV (customer_id and any of gender, age_band, region): popularity per value of each.")
+  String customers;
+
   @Option(names = "--config", paramLabel = "FILE", description = "An overlay of reference.conf, e.g. conf/production.conf.")
   File config;
 
@@ -239,6 +242,7 @@ public final class RecommendationJob implements Callable<Integer> {
     put(o, "shoprec.job.input.path", input);
     put(o, "shoprec.job.input.format", format);
     put(o, "shoprec.job.catalog.path", catalog);
+    put(o, "shoprec.job.customers.path", customers);
     put(o, "shoprec.job.input.jdbc.url", jdbcUrl);
     put(o, "shoprec.job.input.jdbc.table", jdbcTable);
     put(o, "shoprec.job.input.jdbc.query", jdbcQuery);

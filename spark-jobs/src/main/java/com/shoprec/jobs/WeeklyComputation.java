@@ -12,6 +12,7 @@ import com.shoprec.common.RedisKeys;
 import com.shoprec.common.RunInfo;
 import com.shoprec.jobs.config.JobSettings;
 import com.shoprec.jobs.gates.QualityGates;
+import com.shoprec.jobs.input.CustomerAttributes;
 import com.shoprec.jobs.input.OrdersReader;
 import com.shoprec.jobs.input.ValidatedOrders;
 import com.shoprec.jobs.model.BaseTables;
@@ -86,10 +87,12 @@ final class WeeklyComputation {
   }
 
   /**
-   * Computes the run over {@code input}. {@code previousLists}: customer_id, product_id of the run now live, for
-   * the overlap gate (empty for the first run, or a dry run, which reads no store).
+   * Computes the run over {@code input}. {@code attributes}: the customers file's, or null. {@code previousLists}:
+   * customer_id, product_id of the run now live, for the overlap gate (empty for the first run, or a dry run,
+   * which reads no store).
    */
-  Computed compute(ValidatedOrders input, RunWindow window, Optional<Dataset<Row>> previousLists) {
+  Computed compute(ValidatedOrders input, CustomerAttributes attributes, RunWindow window,
+      Optional<Dataset<Row>> previousLists) {
     BaseTables base = stages.run("base_tables", () -> {
       BaseTables b = BaseTables.build(input.valid(), window, settings).cache();
       LOG.info("base tables: {} customer-product pairs, {} customers", b.customerProducts().count(), b.customers().count());
@@ -102,7 +105,7 @@ final class WeeklyComputation {
     Dataset<Row> catalog = settings.catalog().path() == null ? null
         : OrdersReader.readCatalog(spark, settings.catalog()).cache();
     ModelSuite models = new ModelSuite(base, settings, () -> base.customers().where(col("active")), catalog,
-        ModelSuite.Trainer.DIRECT);
+        attributes == null ? null : attributes.attributes(), ModelSuite.Trainer.DIRECT);
     trainAll(models);
     List<Row> popularRows = models.popularity().collectAsList();
 
@@ -143,6 +146,10 @@ final class WeeklyComputation {
     Map<String, Long> outputs = new LinkedHashMap<>();
     tables.forEach((table, rows) -> outputs.put(table, counted.containsKey(table) ? counted.get(table) : rows.count()));
     outputs.put("customer_lists", counted.get("customer_lists"));
+    if (attributes != null) {
+      outputs.put("customers_file_rows", attributes.rows());
+      outputs.put("customers_file_rejected", attributes.rejected());
+    }
     // The items by where they came from (the lists' "source"): what the customer bought before, discovery, and the
     // popular products that fill a list the other two leave short.
     Map<String, Long> bySource = new java.util.TreeMap<>(Map.of(PayloadWriter.SOURCE_REPURCHASE, 0L,

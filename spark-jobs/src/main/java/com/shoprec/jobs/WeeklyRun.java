@@ -3,6 +3,7 @@ package com.shoprec.jobs;
 import com.shoprec.jobs.config.JobSettings;
 import com.shoprec.jobs.gates.GateFailedException;
 import com.shoprec.jobs.gates.QualityGates;
+import com.shoprec.jobs.input.CustomerAttributes;
 import com.shoprec.jobs.input.OrdersReader;
 import com.shoprec.jobs.input.ValidatedOrders;
 import com.shoprec.jobs.model.RunWindow;
@@ -80,6 +81,13 @@ public final class WeeklyRun {
       return v;
     });
     stages.rows("read", input.inputRows());
+    // The customers file, read and checked before a run is begun: a bad one stops the job with nothing logged.
+    CustomerAttributes attributes = settings.customers().path() == null ? null : stages.run("customers", () -> {
+      CustomerAttributes a = OrdersReader.readCustomerAttributes(spark, settings.customers());
+      stages.rows("customers", a.rows());
+      LOG.info("customers file: {} rows, {} left out {}", a.rows(), a.rejected(), a.rejects());
+      return a;
+    });
     // From here on, as many shuffle partitions as the input needs (the session's value again after the run).
     String sessionPartitions = spark.conf().get(RecommendationJob.SHUFFLE_PARTITIONS);
     int partitions = RecommendationJob.shufflePartitions(Integer.parseInt(sessionPartitions), input.usedRows(),
@@ -94,7 +102,7 @@ public final class WeeklyRun {
           sessionPartitions);
       WeeklyComputation computation = new WeeklyComputation(spark, settings, stages);
       Optional<Dataset<Row>> live = publisher == null ? Optional.empty() : publisher.liveLists(spark);
-      WeeklyComputation.Computed run = computation.compute(input, window, live);
+      WeeklyComputation.Computed run = computation.compute(input, attributes, window, live);
       boolean forced = !run.gatesPassed() && force && publisher != null;
       if (publisher != null) {
         publisher.recordGates(runId, run, forced);

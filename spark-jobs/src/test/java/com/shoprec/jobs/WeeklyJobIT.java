@@ -44,6 +44,8 @@ class WeeklyJobIT extends SparkTestBase {
   private static EmbeddedStores stores;
   private static Path slice;
   private static Path catalog;
+  /** Gender by customer ({@link #gender}), region North for the first ten, and four rows left out. */
+  private static Path customersFile;
   private static final Map<String, Set<String>> productsByCustomer = new HashMap<>();
   private static final Map<String, Set<String>> productsByOrder = new HashMap<>();
   /** Per customer: orders, first and last order time, quantity × price summed (BigDecimal: exact). */
@@ -64,6 +66,7 @@ class WeeklyJobIT extends SparkTestBase {
         + "71053,Lights,WHITE METAL LANTERN\n"
         + "22423,Kitchen,REGENCY CAKESTAND 3 TIER\n"
         + "47566,Party,\n");
+    customersFile = dir.resolve("customers.csv");
     sliceRows = OrderSlice.write(slice, 12, f -> {
       if (!List.of("POST", "DOT", "M", "C2", "D", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE", "B", "S").contains(f[2])) {
         productsByCustomer.computeIfAbsent(f[1], k -> new HashSet<>()).add(f[2]);
@@ -75,6 +78,27 @@ class WeeklyJobIT extends SparkTestBase {
             java.math.BigDecimal::add);
       }
     });
+  }
+
+  /** F for every other customer of the slice (ids divisible by 24), M for the others. */
+  private static String gender(String customer) {
+    return Long.parseLong(customer) % 24 == 0 ? "F" : "M";
+  }
+
+  /** The customers file: see {@link #customersFile}; written once the slice's customers are known. */
+  private static void writeCustomers() throws Exception {
+    StringBuilder csv = new StringBuilder("customer_id,GENDER,region\n");
+    int n = 0;
+    for (String customer : new java.util.TreeSet<>(ordersByCustomer.keySet())) {
+      csv.append(customer).append(',').append(gender(customer)).append(',')
+          .append(n++ < 10 ? "North" : "").append('\n');
+    }
+    String first = new java.util.TreeSet<>(ordersByCustomer.keySet()).first();
+    csv.append(first).append(',').append(gender(first)).append(",North\n") // same again
+        .append(",F,\n")                 // no id
+        .append("99990,F\u0001,\n")       // a control character
+        .append("99991,F,\n99991,M,\n");  // two genders
+    Files.writeString(customersFile, csv.toString());
   }
 
   @AfterAll
@@ -100,6 +124,16 @@ class WeeklyJobIT extends SparkTestBase {
     return DriverManager.getConnection(stores.jdbcUrl());
   }
 
+  private static List<String> strings(String sql) throws Exception {
+    List<String> out = new java.util.ArrayList<>();
+    try (Connection c = db(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    }
+    return out;
+  }
+
   private static long count(String sql) throws Exception {
     try (Connection c = db(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
       r.next();
@@ -110,7 +144,8 @@ class WeeklyJobIT extends SparkTestBase {
   @Test
   @Order(1)
   void publishesEveryTableAndKeyOfOneRun() throws Exception {
-    assertEquals(0, job("--catalog", catalog.toString()));
+    writeCustomers();
+    assertEquals(0, job("--catalog", catalog.toString(), "--customers", customersFile.toString()));
     try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
       firstRun = redis.get(RedisKeys.withoutNamespace().liveRunPointer());
     }
@@ -149,6 +184,18 @@ class WeeklyJobIT extends SparkTestBase {
     assertEquals(4, count("SELECT (output_counts->>'product_catalog')::int FROM recommendation_job_log "
         + "WHERE run_id = '" + firstRun + "'"));
     assertTrue(count("SELECT count(*) FROM current_popular_products WHERE scope = 'category:Lights'") > 0);
+    // the customers file: a popular list per gender and for North; the four bad rows left out and counted
+    assertEquals(Set.of("gender:F", "gender:M", "region:North"), new HashSet<>(strings("SELECT DISTINCT scope FROM "
+        + "current_popular_products WHERE scope LIKE 'gender:%' OR scope LIKE 'region:%' OR scope LIKE 'age_band:%'")));
+    assertEquals(4, count("SELECT (output_counts->>'customers_file_rejected')::int FROM recommendation_job_log "
+        + "WHERE run_id = '" + firstRun + "'"));
+    assertEquals(ordersByCustomer.size() + 5, count("SELECT (output_counts->>'customers_file_rows')::int FROM "
+        + "recommendation_job_log WHERE run_id = '" + firstRun + "'"));
+    try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
+      for (String scope : List.of("gender:F", "gender:M", "region:North")) {
+        assertTrue(redis.exists(RedisKeys.withoutNamespace().payload(PayloadKind.POPULAR, firstRun, scope)), scope);
+      }
+    }
     try (Jedis redis = new Jedis("127.0.0.1", stores.redisPort())) {
       assertTrue(redis.exists(RedisKeys.withoutNamespace().payload(PayloadKind.POPULAR, firstRun,
           RedisKeys.PopularScope.category("Lights"))),
@@ -380,6 +427,14 @@ class WeeklyJobIT extends SparkTestBase {
         "--evaluate", "time-split", "--weeks", "0"));
     assertEquals(RecommendationJob.EXIT_BAD_INPUT, RecommendationJob.run("--input", slice.toString(),
         "--evaluate", "last-basket", "--weeks", "2"));
+    Path noId = dir.resolve("customers-without-id.csv");
+    Files.writeString(noId, "client,gender\n12347,F\n");
+    assertEquals(RecommendationJob.EXIT_BAD_INPUT, RecommendationJob.run("--input", slice.toString(),
+        "--customers", noId.toString(), "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl()));
+    Path noAttribute = dir.resolve("customers-without-attributes.csv");
+    Files.writeString(noAttribute, "customer_id,shoe_size\n12347,38\n");
+    assertEquals(RecommendationJob.EXIT_BAD_INPUT, RecommendationJob.run("--input", slice.toString(),
+        "--customers", noAttribute.toString(), "--redis-url", stores.redisUrl(), "--database-url", stores.jdbcUrl()));
     assertEquals(runs, count("SELECT count(*) FROM recommendation_job_log"), "no run was logged");
   }
 

@@ -3,6 +3,7 @@ package com.shoprec.jobs.config;
 import com.shoprec.jobs.eval.EvaluationSettings;
 import com.shoprec.jobs.gates.QualityGates;
 import com.shoprec.jobs.input.CatalogSettings;
+import com.shoprec.jobs.input.CustomerAttributes;
 import com.shoprec.jobs.input.InputSettings;
 import com.shoprec.jobs.model.signals.AlsFactors;
 import com.shoprec.jobs.model.signals.Cooccurrence;
@@ -41,6 +42,7 @@ public final class JobSettings implements Serializable {
 
   private final InputSettings input;
   private final CatalogSettings catalog;
+  private final CustomerAttributes.Settings customers;
   private final Optional<LocalDate> asOf;
   private final int activeDays;
   private final int listSize;
@@ -68,6 +70,7 @@ public final class JobSettings implements Serializable {
     Section job = new Section(c.getConfig("shoprec.job"), "shoprec.job");
     this.input = InputSettings.from(job.section("input"));
     this.catalog = CatalogSettings.from(job.section("catalog"));
+    this.customers = CustomerAttributes.Settings.from(job.section("customers"));
     this.asOf = Optional.ofNullable(job.optString("as-of")).map(JobSettings::date);
     this.activeDays = job.atLeast("active-days", 1);
     this.listSize = job.atLeast("list-size", 1);
@@ -114,6 +117,7 @@ public final class JobSettings implements Serializable {
 
   public InputSettings input() { return input; }
   public CatalogSettings catalog() { return catalog; }
+  public CustomerAttributes.Settings customers() { return customers; }
   public Optional<LocalDate> asOf() { return asOf; }
   public int activeDays() { return activeDays; }
   public int listSize() { return listSize; }

@@ -3,7 +3,9 @@ package com.shoprec.jobs.input;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 
+import com.shoprec.common.Ids;
 import com.shoprec.jobs.config.JobSettings;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -202,6 +204,77 @@ public final class OrdersReader {
             name.as("name"))
         .where(col(PRODUCT_ID).isNotNull().and(col("category").isNotNull().or(col("name").isNotNull())))
         .dropDuplicates(PRODUCT_ID);
+  }
+
+  /**
+   * The customers file ({@code --customers}): a CSV with a header, the customer id column and any of the
+   * attribute columns ({@link CustomerAttributes#ATTRIBUTES}, names from the settings; matched exactly, else
+   * ignoring case). Values are trimmed, an empty one is no value. Left out, and counted by reason: rows without a
+   * customer id ({@code missing_customer_id}), with an id or value that could not be a key (longer than 128 or
+   * {@value CustomerAttributes#MAX_VALUE_LENGTH} characters, or with control characters: {@code invalid_value}),
+   * and every row of a customer named more than once with different values ({@code conflicting_rows}: which one
+   * is right is not ours to guess). A missing id column, or a file with none of the attribute columns, stops the
+   * run naming the file, the column and the setting.
+   */
+  public static CustomerAttributes readCustomerAttributes(SparkSession spark, CustomerAttributes.Settings settings) {
+    String path = settings.path();
+    String option = "shoprec.job.customers.path / --customers";
+    checkExists(spark, path, option);
+    Dataset<Row> raw = spark.read().option("header", true).option("inferSchema", false).csv(path);
+    List<String> available = Arrays.asList(raw.columns());
+    String id = matching(available, settings.customerIdColumn());
+    if (id == null) {
+      throw new InputException("column \"" + settings.customerIdColumn() + "\" (shoprec.job.customers.columns."
+          + "customer-id) not found in " + path + "; its columns are " + available);
+    }
+    List<Column> out = new ArrayList<>(List.of(trimmed(id).as(CUSTOMER_ID)));
+    Column invalid = validKey(col(CUSTOMER_ID), Ids.MAX_LENGTH).unary_$bang();
+    int present = 0;
+    for (String attribute : CustomerAttributes.ATTRIBUTES) {
+      String column = matching(available, settings.columns().get(attribute));
+      out.add(column == null ? lit(null).cast(DataTypes.StringType).as(attribute) : trimmed(column).as(attribute));
+      present += column == null ? 0 : 1;
+      invalid = invalid.or(col(attribute).isNotNull()
+          .and(validKey(col(attribute), CustomerAttributes.MAX_VALUE_LENGTH).unary_$bang()));
+    }
+    if (present == 0) {
+      throw new InputException(path + " has none of the attribute columns " + settings.columns().values()
+          + " (shoprec.job.customers.columns.gender, .age-band, .region); its columns are " + available);
+    }
+    Dataset<Row> typed = raw.select(out.toArray(Column[]::new));
+    Column[] attributes = CustomerAttributes.ATTRIBUTES.stream().map(org.apache.spark.sql.functions::col)
+        .toArray(Column[]::new);
+    Dataset<Row> reasoned = typed
+        .withColumn("versions", org.apache.spark.sql.functions.size(org.apache.spark.sql.functions.collect_set(
+            org.apache.spark.sql.functions.struct(attributes)).over(
+                org.apache.spark.sql.expressions.Window.partitionBy(CUSTOMER_ID))))
+        .withColumn("reason", when(col(CUSTOMER_ID).isNull(), lit("missing_customer_id"))
+            .when(invalid, lit("invalid_value"))
+            .when(col("versions").gt(1), lit("conflicting_rows")))
+        .cache();
+    Map<String, Long> rejects = new java.util.TreeMap<>();
+    long rows = 0;
+    for (Row r : reasoned.groupBy("reason").count().collectAsList()) {
+      rows += r.getLong(1);
+      if (!r.isNullAt(0)) {
+        rejects.put(r.getString(0), r.getLong(1));
+      }
+    }
+    Dataset<Row> valid = reasoned.where(col("reason").isNull()).drop("reason", "versions")
+        .dropDuplicates(CUSTOMER_ID);
+    return new CustomerAttributes(valid, rows, rejects);
+  }
+
+  /** Not null, at most {@code maxLength} characters, none of them a control character. */
+  private static Column validKey(Column value, int maxLength) {
+    return value.isNotNull().and(org.apache.spark.sql.functions.length(value).leq(maxLength))
+        .and(value.rlike("^[^\\p{Cntrl}]*$"));
+  }
+
+  /** The column named {@code wanted}: exactly, else ignoring case; null when there is none. */
+  private static String matching(List<String> available, String wanted) {
+    return available.stream().filter(a -> a.equals(wanted)).findFirst()
+        .orElse(available.stream().filter(a -> a.equalsIgnoreCase(wanted)).findFirst().orElse(null));
   }
 
   /** The column's value trimmed, null when empty. */

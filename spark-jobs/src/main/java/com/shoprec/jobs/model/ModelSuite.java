@@ -60,6 +60,7 @@ public final class ModelSuite implements AutoCloseable {
   private final JobSettings settings;
   private final Supplier<Dataset<Row>> scored;
   private final Dataset<Row> catalog;
+  private final Dataset<Row> customerAttributes;
   private final SharedPreferences preferences;
   private final boolean ownsPreferences;
 
@@ -77,21 +78,24 @@ public final class ModelSuite implements AutoCloseable {
    * @param scored  customer_id of the customers whose EASE and next-new candidates are computed; asked for when
    *                those models are trained
    * @param catalog product_id, category (popularity per category too), or null
+   * @param customerAttributes customer_id and the {@link com.shoprec.jobs.input.CustomerAttributes#ATTRIBUTES}
+   *     (popularity per value of each too), or null
    * @param trainer how each model's training is run and named
    */
   public ModelSuite(BaseTables base, JobSettings settings, Supplier<Dataset<Row>> scored, Dataset<Row> catalog,
-      Trainer trainer) {
-    this(null, base, settings, scored, catalog, trainer, new SharedPreferences(base));
+      Dataset<Row> customerAttributes, Trainer trainer) {
+    this(null, base, settings, scored, catalog, customerAttributes, trainer, new SharedPreferences(base));
   }
 
   /** {@code parent}: the suite whose models this one shares where their settings are the same, or null. */
   private ModelSuite(ModelSuite parent, BaseTables base, JobSettings settings, Supplier<Dataset<Row>> scored,
-      Dataset<Row> catalog, Trainer trainer, SharedPreferences preferences) {
+      Dataset<Row> catalog, Dataset<Row> customerAttributes, Trainer trainer, SharedPreferences preferences) {
     this.spark = base.customers().sparkSession();
     this.base = base;
     this.settings = settings;
     this.scored = scored;
     this.catalog = catalog;
+    this.customerAttributes = customerAttributes;
     this.preferences = preferences;
     this.ownsPreferences = parent == null;
     JobSettings p = parent == null ? null : parent.settings;
@@ -101,8 +105,8 @@ public final class ModelSuite implements AutoCloseable {
     this.popularity = parent != null && this.segments == parent.segments
         && same(p, settings, JobSettings::popularity) ? parent.popularity : once(trainer, "popularity", () -> {
       Popularity.Settings pop = settings.popularity();
-      return kept(Popularity.compute(base.orderLines(), segments(), catalog, pop.halfLifeDays(), pop.windowDays(),
-          pop.listSize()));
+      return kept(Popularity.compute(base.orderLines(), segments(), catalog, customerAttributes, pop.halfLifeDays(),
+          pop.windowDays(), pop.listSize()));
     });
     this.repurchase = parent != null && same(p, settings, JobSettings::repurchase) ? parent.repurchase
         : once(trainer, "repurchase", () ->
@@ -150,7 +154,7 @@ public final class ModelSuite implements AutoCloseable {
    * {@code trainer}. Closing this suite releases the shared preferences.
    */
   public ModelSuite variant(JobSettings variant, Trainer trainer) {
-    return new ModelSuite(this, base, variant, scored, catalog, trainer, preferences);
+    return new ModelSuite(this, base, variant, scored, catalog, customerAttributes, trainer, preferences);
   }
 
   public JobSettings settings() {

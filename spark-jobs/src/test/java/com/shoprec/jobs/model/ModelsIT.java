@@ -156,16 +156,37 @@ class ModelsIT extends SparkTestBase {
     Dataset<Row> catalog = spark.createDataFrame(List.of(RowFactory.create("p1", "Mugs"), RowFactory.create("p2", "Mugs"),
         RowFactory.create("p3", null)), new StructType()
         .add("product_id", DataTypes.StringType).add("category", DataTypes.StringType));
-    List<Row> mugs = Popularity.compute(base.orderLines(), segments, catalog, 30, 365, 100)
+    List<Row> mugs = Popularity.compute(base.orderLines(), segments, catalog, null, 30, 365, 100)
         .where("scope = 'category:Mugs'").orderBy("rank").collectAsList();
     assertEquals(List.of("p1", "p2"), mugs.stream().map(r -> r.<String>getAs("product_id")).toList());
     double p1 = Math.pow(2, -39 / 30.0) + Math.pow(2, -19 / 30.0) + Math.pow(2, -9 / 30.0) + Math.pow(2, -192 / 30.0);
     double p2 = Math.pow(2, -39 / 30.0) + Math.pow(2, -5 / 30.0);
     assertEquals(p2 / p1, (double) mugs.get(1).getAs("score"), 1e-9);
     // p3's catalog row has no category (a product with only a name): it is in no category list
-    assertEquals(List.of("all", "category:Mugs"), Popularity.compute(base.orderLines(), segments, catalog,
+    assertEquals(List.of("all", "category:Mugs"), Popularity.compute(base.orderLines(), segments, catalog, null,
         30, 365, 100).where("scope IS NULL OR scope NOT LIKE 'segment:%'").select("scope").distinct().collectAsList()
         .stream().map(r -> String.valueOf(r.getString(0))).sorted().toList());
+  }
+
+  @Test
+  void popularityPerCustomerAttributeIsTheOverallListOfThoseCustomers() {
+    Dataset<Row> attributes = spark.createDataFrame(List.of(RowFactory.create("c1", "F", null, "North"),
+        RowFactory.create("c2", "M", null, null), RowFactory.create("c3", "F", null, null)), new StructType()
+        .add("customer_id", DataTypes.StringType).add("gender", DataTypes.StringType)
+        .add("age_band", DataTypes.StringType).add("region", DataTypes.StringType));
+    Dataset<Row> popular = Popularity.compute(base.orderLines(), segments, null, attributes, 30, 365, 100);
+    assertEquals(List.of("all", "gender:F", "gender:M", "region:North"), popular
+        .where("scope NOT LIKE 'segment:%'").select("scope").distinct().collectAsList().stream()
+        .map(r -> r.getString(0)).sorted().toList(), "no list for an attribute nobody has");
+    // gender F: the overall list computed over c1's and c3's orders alone
+    java.util.function.Function<Dataset<Row>, List<String>> rows = d -> d.orderBy("rank").collectAsList().stream()
+        .map(r -> r.getAs("product_id") + " " + r.getAs("rank") + " " + Math.round((double) r.getAs("score") * 1e9)
+            + " " + r.getAs("orders") + " " + r.getAs("customers")).toList();
+    Dataset<Row> womensOrders = base.orderLines().where("customer_id IN ('c1', 'c3')");
+    assertEquals(rows.apply(Popularity.compute(womensOrders, segments, 30, 365, 100).where("scope = 'all'")),
+        rows.apply(popular.where("scope = 'gender:F'")));
+    assertEquals(rows.apply(Popularity.compute(base.orderLines().where("customer_id = 'c1'"), segments, 30, 365, 100)
+        .where("scope = 'all'")), rows.apply(popular.where("scope = 'region:North'")));
   }
 
   @Test
@@ -197,7 +218,7 @@ class ModelsIT extends SparkTestBase {
     assertEquals(2, items.size(), "c3 is not active");
 
     Row c1Top = WeeklyLists.rows(lists, window.week()).where("customer_id = 'c1' AND rank = 1").first();
-    assertEquals("{\"times_bought\":3,\"last_bought\":\"2011-12-01\"}", c1Top.getAs("reason"));
+    assertEquals("{\"source_score\":1.0,\"times_bought\":3,\"last_bought\":\"2011-12-01\"}", c1Top.getAs("reason"));
     assertEquals("2011_W49", c1Top.getAs("week"));
     assertEquals(1.0, (double) c1Top.getAs("score"));
   }

@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.row_number;
 
 import com.shoprec.common.RedisKeys;
+import com.shoprec.jobs.input.CustomerAttributes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
@@ -20,7 +21,8 @@ import org.apache.spark.sql.expressions.Window;
  * Time-decayed popularity for cold start and for filling short lists: each order containing a product
  * adds {@code 2^(−age/halfLife)}; only orders within the window count. Scores are divided by the top
  * product's, so the first of every list scores 1. Lists: overall ({@code all}), per segment
- * ({@code segment:HEAVY}, …) and, with a product catalog, per category ({@code category:Gifts}, …).
+ * ({@code segment:HEAVY}, …), with a product catalog per category ({@code category:Gifts}, …), and with a
+ * customers file per value of each customer attribute ({@code gender:F}, {@code age_band:25-34}, …).
  */
 public final class Popularity {
 
@@ -41,15 +43,17 @@ public final class Popularity {
    */
   public static Dataset<Row> compute(Dataset<Row> orderLines, Dataset<Row> segments, double halfLifeDays,
       int windowDays, int listSize) {
-    return compute(orderLines, segments, null, halfLifeDays, windowDays, listSize);
+    return compute(orderLines, segments, null, null, halfLifeDays, windowDays, listSize);
   }
 
   /**
    * As above, plus a list per category of {@code catalog} (product_id, category; rows without a category
-   * ignored), when not null.
+   * ignored), when not null, and a list per value of each customer attribute of {@code customerAttributes}
+   * (customer_id and the {@link CustomerAttributes#ATTRIBUTES}; scope {@code gender:F}, …), when not null: the
+   * products most bought by the customers with that value.
    */
   public static Dataset<Row> compute(Dataset<Row> orderLines, Dataset<Row> segments, Dataset<Row> catalog,
-      double halfLifeDays, int windowDays, int listSize) {
+      Dataset<Row> customerAttributes, double halfLifeDays, int windowDays, int listSize) {
     Dataset<Row> recent = orderLines.where(col("age_days").lt(windowDays))
         .withColumn("weight", BaseTables.decay(col("age_days"), halfLifeDays));
     Dataset<Row> all = recent.withColumn("scope", lit(RedisKeys.PopularScope.all()));
@@ -62,6 +66,14 @@ public final class Popularity {
               .where(col("category").isNotNull()), "product_id")
           .withColumn("scope", concat(lit(RedisKeys.PopularScope.category("")), col("category")))
           .drop("category"));
+    }
+    if (customerAttributes != null) {
+      for (String attribute : CustomerAttributes.ATTRIBUTES) {
+        scoped = scoped.unionByName(recent.join(customerAttributes.select(col("customer_id"), col(attribute).as("value"))
+                .where(col("value").isNotNull()), "customer_id")
+            .withColumn("scope", concat(lit(RedisKeys.PopularScope.attribute(attribute, "")), col("value")))
+            .drop("value"));
+      }
     }
     Dataset<Row> counted = scoped
         .groupBy("scope", "product_id")
