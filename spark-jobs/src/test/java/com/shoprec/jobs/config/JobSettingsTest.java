@@ -78,7 +78,9 @@ class JobSettingsTest {
     assertEquals(25_000, auto.ratingsPerBlock());
     assertEquals(2, auto.blocksFor(43_447), "the bundled sample's ratings");
     assertEquals(10, auto.blocksFor(266_000), "about the shared file's: as many as the fixed default");
-    assertEquals(9, auto.blocksFor(225_000));
+    assertEquals(10, auto.blocksFor(167_009), "the evaluation's last-basket training set on the shared file");
+    assertEquals(4, auto.blocksFor(99_999), "the largest small input");
+    assertEquals(10, auto.blocksFor(100_000));
     assertEquals(10, auto.blocksFor(7_000_000), "at most the fixed default it replaced");
     assertEquals(1, auto.blocksFor(0));
     AlsFactors.Settings two = JobSettings.of(Map.of("shoprec.job.input.path", "x", "shoprec.job.als.blocks", "2")).als();

@@ -33,22 +33,24 @@ public final class AlsFactors {
   /**
    * {@code shoprec.job.als}. preferenceHalfLifeDays: the preference of a customer for a product is the sum over
    * its orders of 2^(−age / half-life); 0: the number of orders. blocks: {@link #AUTO_BLOCKS} for "auto", one per
-   * {@code ratingsPerBlock} ratings ({@link #blocksFor}).
+   * {@code ratingsPerBlock} ratings below {@code smallInputRatings}, else {@link #MAX_AUTO_BLOCKS}
+   * ({@link #blocksFor}).
    */
   public record Settings(int rank, double regParam, double alpha, int maxIter, long seed, int checkpointInterval,
       int blockSize, int candidatesPerCustomer, String checkpointDir, int blocks, double preferenceHalfLifeDays,
-      long ratingsPerBlock) implements java.io.Serializable {
+      long ratingsPerBlock, long smallInputRatings) implements java.io.Serializable {
 
     /** {@code blocks = auto}. */
     public static final int AUTO_BLOCKS = 0;
-    /** The most blocks "auto" chooses: the fixed default it replaced. */
+    /** The blocks "auto" gives an input that is not small: the fixed default it replaced. */
     public static final int MAX_AUTO_BLOCKS = 10;
 
     public static Settings from(Section s) {
       return new Settings(s.atLeast("rank", 1), s.nonNegative("reg-param"), s.nonNegative("alpha"),
           s.atLeast("max-iter", 1), s.getLong("seed"), s.atLeast("checkpoint-interval", 1), s.atLeast("block-size", 1),
           s.atLeast("candidates-per-customer", 1), s.string("checkpoint-dir").trim(), blocks(s),
-          s.nonNegative("preference-half-life-days"), Math.max(1, s.nonNegativeLong("ratings-per-block")));
+          s.nonNegative("preference-half-life-days"), Math.max(1, s.nonNegativeLong("ratings-per-block")),
+          s.nonNegativeLong("small-input-ratings"));
     }
 
     /** {@code blocks}: "auto" or a positive number. */
@@ -66,13 +68,18 @@ public final class AlsFactors {
     }
 
     /**
-     * The blocks for {@code ratings} ratings: the configured number, or with "auto" one per {@code ratingsPerBlock}
-     * (rounded up), from 1 to {@link #MAX_AUTO_BLOCKS}. It depends on the input alone, so that the same input gives
-     * the same model on any cluster.
+     * The blocks for {@code ratings} ratings: the configured number; or with "auto", for a small input (fewer than
+     * {@code smallInputRatings}) one per {@code ratingsPerBlock} (rounded up, at most {@link #MAX_AUTO_BLOCKS}),
+     * else {@link #MAX_AUTO_BLOCKS}. A small input's tasks cost more than their work; a larger one trains exactly
+     * as with the fixed default (ALS's random start depends on the blocks). It depends on the input alone, so that
+     * the same input gives the same model on any cluster.
      */
     public int blocksFor(long ratings) {
       if (blocks != AUTO_BLOCKS) {
         return blocks;
+      }
+      if (ratings >= smallInputRatings) {
+        return MAX_AUTO_BLOCKS;
       }
       long n = (Math.max(ratings, 1) + ratingsPerBlock - 1) / ratingsPerBlock;
       return (int) Math.min(MAX_AUTO_BLOCKS, Math.max(1, n));
@@ -81,7 +88,7 @@ public final class AlsFactors {
     /** The same model with another rank and number of iterations. */
     public Settings withRankAndIterations(int newRank, int iterations) {
       return new Settings(newRank, regParam, alpha, iterations, seed, checkpointInterval, blockSize,
-          candidatesPerCustomer, checkpointDir, blocks, preferenceHalfLifeDays, ratingsPerBlock);
+          candidatesPerCustomer, checkpointDir, blocks, preferenceHalfLifeDays, ratingsPerBlock, smallInputRatings);
     }
   }
 
