@@ -140,8 +140,10 @@ Try:
   curl -s http://127.0.0.1:$PORT/customers/${customer:-12348}/recommendations
   curl -s 'http://127.0.0.1:$PORT/customers/${customer:-12348}/recommendations?limit=5'
   curl -s http://127.0.0.1:$PORT/customers/no-such-customer/recommendations   # popular list, marked fallback
+  curl -s http://127.0.0.1:$PORT/customers/${customer:-12348}                   # who the customer is
   curl -s http://127.0.0.1:$PORT/popular
-  curl -s http://127.0.0.1:$PORT/metrics
+  curl -s http://127.0.0.1:$PORT/stats
+  curl -s http://127.0.0.1:$PORT/openapi.json                                   # every route, described
 
 EOT
   wait "$server"
