@@ -120,14 +120,22 @@ run_batch() {
 }
 
 serve() {
-  echo "== serving on http://127.0.0.1:$PORT (Ctrl-C stops)"
+  mkdir -p "$LOCAL_DIR/logs"
+  local log
+  log="$LOCAL_DIR/logs/server-$(date +%Y%m%d-%H%M%S).log"
+  echo "== serving on http://127.0.0.1:$PORT (Ctrl-C stops; log $log)"
   # SerialGC: on a small host its young pauses are a few ms where G1's reached tens (docs/operations.md).
-  PORT="$PORT" java -XX:+UseSerialGC -jar "$(server_jar)" --port "$PORT" &
+  # Its settings and Undertow's start-up lines go to the log, not the terminal.
+  PORT="$PORT" java -XX:+UseSerialGC -jar "$(server_jar)" --port "$PORT" >>"$log" 2>&1 &
   pids+=($!)
   local server=$!
   for _ in $(seq 1 60); do
     if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then break; fi
-    if ! kill -0 "$server" 2>/dev/null; then echo "error: the server did not start" >&2; exit 1; fi
+    if ! kill -0 "$server" 2>/dev/null; then
+      echo "error: the server did not start; see $log" >&2
+      tail -20 "$log" >&2
+      exit 1
+    fi
     sleep 0.5
   done
   local customer
@@ -140,10 +148,10 @@ Try:
   curl -s http://127.0.0.1:$PORT/customers/${customer:-12348}/recommendations
   curl -s 'http://127.0.0.1:$PORT/customers/${customer:-12348}/recommendations?limit=5'
   curl -s http://127.0.0.1:$PORT/customers/no-such-customer/recommendations   # popular list, marked fallback
-  curl -s http://127.0.0.1:$PORT/customers/${customer:-12348}                   # who the customer is
+  curl -s http://127.0.0.1:$PORT/customers/${customer:-12348}   # who the customer is
   curl -s http://127.0.0.1:$PORT/popular
   curl -s http://127.0.0.1:$PORT/stats
-  curl -s http://127.0.0.1:$PORT/openapi.json                                   # every route, described
+  curl -s http://127.0.0.1:$PORT/openapi.json   # every route, described
 
 EOT
   wait "$server"
