@@ -9,12 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.shoprec.common.Ids;
 import com.shoprec.common.PayloadKind;
 import com.shoprec.serving.http.ApiException;
+import com.shoprec.serving.http.Bodies;
 import com.shoprec.serving.http.Flow;
 import com.shoprec.serving.http.Responses;
-import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -38,7 +37,7 @@ import java.util.concurrent.CompletableFuture;
 final class Basket implements HttpHandler {
 
   /** Largest request body accepted, in bytes. */
-  static final int MAX_BODY_BYTES = 16 * 1024;
+  static final int MAX_BODY_BYTES = Bodies.MAX_BODY_BYTES;
   /** Most products a basket may name. */
   static final int MAX_ITEMS = 50;
   /** Products proposed when the body gives no limit. */
@@ -60,24 +59,11 @@ final class Basket implements HttpHandler {
   public void handleRequest(HttpServerExchange exchange) {
     new Flow(exchange).start(unused -> {
       PayloadEndpoint.knownParameters(exchange, Set.of());
-      check(exchange.getRequestContentLength() <= MAX_BODY_BYTES, 413,
-          "request body larger than " + MAX_BODY_BYTES + " bytes");
-      // Undertow runs these callbacks inside a handler call of their own (when the body arrives later),
-      // so each continues in a new Flow, which knows whether it must dispatch.
-      exchange.getRequestReceiver().receiveFullBytes(
-          (ex, body) -> new Flow(ex).start(next -> withBody(next, body)),
-          (ex, error) -> new Flow(ex).start(next -> {
-            if (error instanceof Receiver.RequestToLargeException || error instanceof RequestTooBigException) {
-              throw new ApiException(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
-            }
-            throw new ApiException(400, "could not read the request body");
-          }));
+      Bodies.receive(exchange, read -> withBody(read.flow(), read.body()));
     });
   }
 
   private void withBody(Flow flow, byte[] body) {
-    // A chunked body has no Content-Length to check up front (Undertow bounds it by MAX_DRAINED_BODY_BYTES).
-    check(body.length <= MAX_BODY_BYTES, 413, "request body larger than " + MAX_BODY_BYTES + " bytes");
     Request request = parse(body);
     flow.await(serving.liveRun.current(), run -> {
       check(run != null, 503, "no run is live yet");

@@ -1,12 +1,12 @@
 package com.shoprec.serving;
 
-import static com.shoprec.serving.http.ApiException.check;
 import static com.shoprec.serving.http.ApiException.checkArgument;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.shoprec.common.Ids;
 import com.shoprec.serving.http.ApiException;
+import com.shoprec.serving.http.Bodies;
 import com.shoprec.serving.http.Flow;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -30,9 +30,6 @@ import java.util.TreeSet;
  * {@link Route#idField}. This table is the only place that knows them: the endpoints do not.
  */
 final class Compatibility {
-
-  /** Largest body of a {@code POST} route that carries parameters, in bytes. */
-  static final int MAX_BODY_BYTES = 16 * 1024;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -113,17 +110,11 @@ final class Compatibility {
     return exchange -> new Flow(exchange).start(flow -> {
       checkArgument(exchange.getQueryParameters().isEmpty(),
           "this route takes its parameters in a JSON body, not the query");
-      check(exchange.getRequestContentLength() <= MAX_BODY_BYTES, 413,
-          "request body larger than " + MAX_BODY_BYTES + " bytes");
-      exchange.getRequestReceiver().receiveFullBytes(
-          (ex, body) -> new Flow(ex).start(f -> {
-            check(body.length <= MAX_BODY_BYTES, 413, "request body larger than " + MAX_BODY_BYTES + " bytes");
-            toQuery(ex, route, fields, body);
-            next.handleRequest(ex);
-          }),
-          (ex, error) -> new Flow(ex).start(f -> {
-            throw new ApiException(400, "could not read the request body");
-          }));
+      Bodies.receive(exchange, read -> {
+        HttpServerExchange ex = read.flow().exchange();
+        toQuery(ex, route, fields, read.body());
+        next.handleRequest(ex);
+      });
     });
   }
 

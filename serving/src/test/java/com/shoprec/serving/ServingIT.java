@@ -137,6 +137,8 @@ class ServingIT {
       assertEquals(400, r.statusCode(), b.getKey());
       assertTrue(r.body().contains(b.getValue()), b.getKey() + " -> " + r.body());
     }
+    assertEquals(413, f.send("POST", "/personalized", new byte[com.shoprec.serving.http.Bodies.MAX_BODY_BYTES + 1])
+        .statusCode(), "a body larger than any endpoint takes");
     HttpResponse<String> query = f.send("POST", "/popular?limit=1", "{}".getBytes(StandardCharsets.UTF_8));
     assertEquals(400, query.statusCode());
     assertTrue(query.body().contains("takes its parameters in a JSON body"), query.body());

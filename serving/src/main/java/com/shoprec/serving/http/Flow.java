@@ -20,6 +20,9 @@ import org.xnio.XnioIoThread;
  */
 public final class Flow {
 
+  /** A request body read by {@link Bodies#receive}, and the flow that continues with it. */
+  public record WithBody(Flow flow, byte[] body) {}
+
   /** A step that may throw; failures become error responses. */
   public interface Step<T> {
     void accept(T value) throws Exception;
