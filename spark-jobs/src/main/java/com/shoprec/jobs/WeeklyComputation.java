@@ -19,6 +19,7 @@ import com.shoprec.jobs.model.BaseTables;
 import com.shoprec.jobs.model.Joins;
 import com.shoprec.jobs.model.lists.ListAssembler;
 import com.shoprec.jobs.model.ModelSuite;
+import com.shoprec.jobs.model.lists.Segments;
 import com.shoprec.jobs.model.lists.WeeklyLists;
 import com.shoprec.jobs.model.RunWindow;
 import com.shoprec.jobs.publish.CustomerProfiles;
@@ -166,11 +167,7 @@ final class WeeklyComputation {
         previousLists));
     List<QualityGates.Check> gates = QualityGates.check(measures, settings.gates());
     LOG.info("quality gates: {}", gates);
-    Map<String, Long> bySegment = new java.util.TreeMap<>();
-    for (Row r : lists.groupBy("segment").count().collectAsList()) {
-      bySegment.put(r.isNullAt(0) ? "NONE" : r.getString(0), r.getLong(1));
-    }
-    RunInfo.Summary summary = new RunInfo.Summary(base.customers().count(), bySegment,
+    RunInfo.Summary summary = new RunInfo.Summary(base.customers().count(), Segments.counts(lists),
         measures.historyProducts(), measures.recommendedProducts(), bySource);
     return new Computed(window, base, catalog, models, lists, popularRows, tables, outputs, gates, summary);
   }

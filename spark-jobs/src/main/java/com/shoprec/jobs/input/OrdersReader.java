@@ -297,8 +297,7 @@ public final class OrdersReader {
       if (e.getValue() == null) {
         continue;
       }
-      String match = available.stream().filter(a -> a.equals(e.getValue())).findFirst()
-          .orElse(available.stream().filter(a -> a.equalsIgnoreCase(e.getValue())).findFirst().orElse(null));
+      String match = matching(available, e.getValue());
       if (match == null) {
         throw new InputException("column \"" + e.getValue() + "\" (shoprec.job.input.columns."
             + e.getKey().replace('_', '-') + ") not found in " + source + "; its columns are " + available);

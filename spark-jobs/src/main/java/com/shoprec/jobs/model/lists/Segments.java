@@ -151,7 +151,7 @@ public final class Segments {
     return total == 0 ? 0 : (double) largest / total;
   }
 
-  /** Counts per segment, for the log. */
+  /** Counts per segment, for the log and the run info. */
   public static Map<String, Long> counts(Dataset<Row> segments) {
     Map<String, Long> out = new java.util.TreeMap<>();
     for (Row r : segments.groupBy("segment").count().collectAsList()) {
