@@ -41,39 +41,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-missing=()
-command -v redis-server >/dev/null || missing+=(redis-server)
-command -v redis-cli >/dev/null || missing+=(redis-tools)
-command -v wrk >/dev/null || missing+=(wrk)
-command -v curl >/dev/null || missing+=(curl)
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
 cd "$ROOT"
-JAR=serving/target/shoprec-serving-0.1.0-SNAPSHOT-server.jar
-if [[ ! -f "$JAR" ]]; then
-  log "building the server jar"
-  mvn -B -q -o -pl common,serving -am -DskipTests package
-fi
-log "compiling serving test classes"
-mvn -B -o -q -pl serving test-compile
-mvn -B -o -q -pl serving dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$WORK/classpath.txt" >/dev/null
-cp "$JAR" "$WORK/server.jar"
-cp -r serving/target/test-classes "$WORK/test-classes"
-CP="$WORK/test-classes:$(cat "$WORK/classpath.txt")"
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_for() {
-  local i
-  for i in $(seq 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  "$@"
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+serving_bench_setup "$WORK"
 
 REDIS_PORT=$(free_port)
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$WORK" \
